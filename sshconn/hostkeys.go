@@ -1,0 +1,177 @@
+package sshconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/skeema/knownhosts"
+	"golang.org/x/crypto/ssh"
+	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
+)
+
+// HostKeyInfo describes a host key the server offered, as passed to
+// HostKeyConfig.Ask (python-x2go's HOOK_check_host_dialog).
+type HostKeyInfo struct {
+	Host        string // name as given by the caller
+	Port        int
+	LookupName  string // known_hosts name, e.g. [127.0.0.1]:2222
+	KeyType     string // e.g. ssh-ed25519
+	Fingerprint string // SHA256:...
+	// FingerprintMD5 is the colon separated MD5 fingerprint python-x2go's
+	// hook received; kept for front ends that show it.
+	FingerprintMD5 string
+	Key            ssh.PublicKey
+}
+
+// HostKeyConfig says how server host keys are checked. The zero value is
+// safe: it reads ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts and refuses
+// every host not listed there.
+type HostKeyConfig struct {
+	// KnownHostsFiles are OpenSSH known_hosts files to check against (hashed
+	// entries, patterns, markers and [host]:port are understood). Missing
+	// files are ignored. New keys are appended to the first one. Empty means
+	// ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts.
+	KnownHostsFiles []string
+	// AddUnknown accepts a host that is not in known_hosts and appends its
+	// key to the first file (python-x2go's add_to_known_hosts, OpenSSH's
+	// StrictHostKeyChecking=accept-new). A changed key is still refused.
+	AddUnknown bool
+	// Ask, when set and AddUnknown is false, is asked about an unknown host;
+	// true accepts it and appends the key. Errors abort the connection.
+	Ask func(ctx context.Context, info HostKeyInfo) (bool, error)
+	// Alias, when set, is the name the key is looked up and stored under
+	// instead of the host name (python-x2go's unique host key aliases). The
+	// key is always compared.
+	Alias string
+}
+
+// DefaultKnownHostsFiles returns ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts.
+func DefaultKnownHostsFiles() []string {
+	var files []string
+	if home, err := os.UserHomeDir(); err == nil {
+		files = append(files, filepath.Join(home, ".ssh", "known_hosts"))
+	}
+	return append(files, "/etc/ssh/ssh_known_hosts")
+}
+
+// hostKeyChecker implements the callback for one connection attempt.
+type hostKeyChecker struct {
+	cfg    HostKeyConfig
+	host   string
+	port   int
+	lookup string // host:port used for lookups
+	files  []string
+	db     *knownhosts.HostKeyDB // nil when no file exists
+	mu     sync.Mutex
+	ctx    context.Context
+}
+
+func newHostKeyChecker(ctx context.Context, cfg HostKeyConfig, host string, port int) (*hostKeyChecker, error) {
+	files := cfg.KnownHostsFiles
+	if len(files) == 0 {
+		files = DefaultKnownHostsFiles()
+	}
+	var existing []string
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			existing = append(existing, f)
+		}
+	}
+	name := host
+	if cfg.Alias != "" {
+		name = cfg.Alias
+	}
+	c := &hostKeyChecker{cfg: cfg, host: host, port: port, files: files, ctx: ctx,
+		lookup: net.JoinHostPort(name, strconv.Itoa(port))}
+	if len(existing) > 0 {
+		db, err := knownhosts.NewDB(existing...)
+		if err != nil {
+			return nil, fmt.Errorf("reading known_hosts: %w", err)
+		}
+		c.db = db
+	}
+	return c, nil
+}
+
+// algorithms returns the host key algorithms to negotiate: the types known
+// for this host, so that a server with several keys presents the one we
+// know instead of one that would look like a changed key.
+func (c *hostKeyChecker) algorithms() []string {
+	if c.db == nil {
+		return nil
+	}
+	return c.db.HostKeyAlgorithms(c.lookup)
+}
+
+func (c *hostKeyChecker) callback(_ string, remote net.Addr, key ssh.PublicKey) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	info := HostKeyInfo{
+		Host: c.host, Port: c.port, LookupName: knownhosts.Normalize(c.lookup),
+		KeyType: key.Type(), Fingerprint: ssh.FingerprintSHA256(key),
+		FingerprintMD5: ssh.FingerprintLegacyMD5(key), Key: key,
+	}
+	var err error
+	if c.db != nil {
+		err = c.db.HostKeyCallback()(c.lookup, remote, key)
+		if err == nil {
+			return nil
+		}
+	} else {
+		err = &xknownhosts.KeyError{} // nothing known: unknown host
+	}
+	var keyErr *xknownhosts.KeyError
+	if !errors.As(err, &keyErr) {
+		return err
+	}
+	hkErr := &HostKeyError{Host: info.LookupName, KeyType: info.KeyType, Fingerprint: info.Fingerprint}
+	if len(keyErr.Want) > 0 {
+		hkErr.Changed = true
+		for _, w := range keyErr.Want {
+			hkErr.Known = append(hkErr.Known, fmt.Sprintf("%s:%d", w.Filename, w.Line))
+		}
+		return hkErr
+	}
+	accept := c.cfg.AddUnknown
+	if !accept && c.cfg.Ask != nil {
+		ok, askErr := c.cfg.Ask(c.ctx, info)
+		if askErr != nil {
+			return fmt.Errorf("host key check for %s: %w", info.LookupName, askErr)
+		}
+		accept = ok
+	}
+	if !accept {
+		return hkErr
+	}
+	return appendKnownHost(c.files[0], c.lookup, key)
+}
+
+// appendKnownHost appends one line for lookup (host:port) to file, creating
+// the file (0600) and its directory (0700) when needed. The file is never
+// rewritten, so comments, markers and keys this program does not know stay.
+func appendKnownHost(file, lookup string, key ssh.PublicKey) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return fmt.Errorf("adding host key: %w", err)
+	}
+	line := knownhosts.Line([]string{lookup}, key) + "\n"
+	// Start on a fresh line if the file does not end with a newline.
+	if b, err := os.ReadFile(file); err == nil && len(b) > 0 && !strings.HasSuffix(string(b), "\n") {
+		line = "\n" + line
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("adding host key: %w", err)
+	}
+	if _, err := f.WriteString(line); err != nil {
+		f.Close()
+		return fmt.Errorf("adding host key to %s: %w", file, err)
+	}
+	return f.Close()
+}
