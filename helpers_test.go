@@ -1,0 +1,64 @@
+package x2go_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/x2go-go/x2go"
+	"golang.org/x/crypto/ssh"
+)
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// hostKeyHook answers CheckHostKey with answer and remembers the question.
+type hostKeyHook struct {
+	x2go.NopHooks
+	answer bool
+	mu     sync.Mutex
+	info   x2go.HostKeyInfo
+}
+
+func (h *hostKeyHook) CheckHostKey(_ context.Context, _ *x2go.Session, info x2go.HostKeyInfo) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.info = info
+	return h.answer
+}
+
+// freePort returns a loopback port nothing listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// writeTempKey writes a fresh ed25519 key that no server knows.
+func writeTempKey(t *testing.T) string {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "id_other")
+	if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}

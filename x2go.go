@@ -1,0 +1,121 @@
+// Package x2go is an X2Go client library: it connects to an X2Go server
+// over SSH, lists, starts, resumes, suspends and terminates X2Go sessions,
+// and shows their graphics on the local X display through nxproxy.
+//
+// Session is the Go spelling of python-x2go's X2GoSession: one SSH control
+// connection to one server, and at most one X2Go session on it that this
+// client drives. Every blocking method takes a context. Errors can be told
+// apart with errors.Is (ErrAuthFailed, ErrHostKeyChanged, ...) and
+// errors.As (*HostKeyError, *ServerError, ...).
+//
+// Safe defaults: unknown host keys are refused unless Options.AddToKnownHosts
+// is set or Hooks.CheckHostKey says yes; a changed host key is always
+// refused; every value sent to the server's shell is quoted; passwords never
+// appear in logs, errors or process arguments.
+package x2go
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/x2go-go/x2go/protocol"
+	"golang.org/x/crypto/ssh"
+)
+
+// SessionInfo is one server-side X2Go session as x2golistsessions reports it.
+type SessionInfo = protocol.SessionInfo
+
+// SessionName is a parsed session name.
+type SessionName = protocol.SessionName
+
+// Mount is one mounted client folder of a session.
+type Mount = protocol.Mount
+
+// Menu is the published applications menu, by category.
+type Menu = protocol.Menu
+
+// Application is one published application as x2gogetapps sends it.
+type Application = protocol.Application
+
+// Options configure a Session. Only Server and Username are required; an
+// authentication method (password, key, agent, or key discovery) must be
+// usable for Connect to succeed.
+type Options struct {
+	// Server is the host name or address of the X2Go server.
+	Server string
+	// Port is the SSH port (default 22).
+	Port int
+	// Username is the login name on the server.
+	Username string
+
+	// Password for password (and single-prompt keyboard-interactive)
+	// authentication. Never logged.
+	Password string
+	// ForcePasswordAuth uses the password only (python-x2go's
+	// force_password_auth).
+	ForcePasswordAuth bool
+	// KeyFiles are private key files to log in with (python-x2go's
+	// key_filename). OpenSSH, PEM and PKCS#8 formats; RSA, ECDSA, Ed25519.
+	KeyFiles []string
+	// Signers are keys already in memory (python-x2go's pkey).
+	Signers []ssh.Signer
+	// Passphrase decrypts encrypted private keys. Never sent as a password.
+	Passphrase string
+	// PassphrasePrompt asks for a passphrase when a key needs one.
+	PassphrasePrompt func(keyFile string) (string, error)
+	// LookForKeys also tries ~/.ssh/id_* (python-x2go's look_for_keys).
+	LookForKeys bool
+	// SSHDir replaces ~/.ssh for LookForKeys.
+	SSHDir string
+	// AllowAgent also tries the keys of the SSH agent ($SSH_AUTH_SOCK).
+	AllowAgent bool
+	// KeyboardInteractive answers keyboard-interactive challenges (2FA).
+	KeyboardInteractive ssh.KeyboardInteractiveChallenge
+
+	// KnownHostsFiles to check the server's host key against; default
+	// ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts. New keys are
+	// appended to the first one; the file is never rewritten.
+	KnownHostsFiles []string
+	// AddToKnownHosts accepts an unknown host key and stores it
+	// (python-x2go's add_to_known_hosts). A changed key is still refused.
+	AddToKnownHosts bool
+	// HostKeyAlias stores and looks up the host key under this name
+	// instead of the server name (python-x2go's unique_hostkey_aliases).
+	HostKeyAlias string
+
+	// Jump, when set, connects through an SSH jump host ("SSH proxy").
+	Jump *JumpHost
+
+	// ConnectTimeout bounds connect and login (default 30s).
+	ConnectTimeout time.Duration
+
+	// ProfileName names the session profile in logs and hooks.
+	ProfileName string
+	// Hooks receives events; nil means NopHooks.
+	Hooks Hooks
+	// Logger receives debug and informational messages; nil discards them.
+	Logger *slog.Logger
+
+	// Params are the parameters of new and resumed sessions.
+	Params Params
+}
+
+// JumpHost is an SSH jump host the connection to the server is tunnelled
+// through. Its host key is checked like the server's.
+type JumpHost struct {
+	Host        string
+	Port        int // default 22
+	Username    string
+	Password    string
+	KeyFiles    []string
+	Passphrase  string
+	LookForKeys bool
+	AllowAgent  bool
+	// ReuseAuth uses the server's credentials for the jump host too
+	// (python-x2go's sshproxy_reuse_authinfo).
+	ReuseAuth bool
+}
+
+// ParseSessionName parses an X2Go session name such as
+// x2gotest-51-1795627586_stRxterm_dp24.
+func ParseSessionName(name string) (SessionName, error) { return protocol.ParseSessionName(name) }
