@@ -39,3 +39,15 @@ func newParseError(what string, line int, text, format string, args ...any) *Par
 	}
 	return &ParseError{What: what, Line: line, Msg: fmt.Sprintf(format, args...), Text: text}
 }
+
+// Sentinels for recognised x2goserver failures, matched with errors.Is on
+// the *ServerError that StartError returns.
+var (
+	// ErrAccessDenied: the owner of a desktop refused to share it.
+	ErrAccessDenied = errors.New("x2go: desktop sharing access denied")
+	// ErrSessionLimit: the server's per-user or per-group session limit
+	// is reached.
+	ErrSessionLimit = errors.New("x2go: session limit reached")
+	// ErrServerCommand is matched by every *ServerError.
+	ErrServerCommand = errors.New("x2go: server command failed")
+)

@@ -1,0 +1,96 @@
+package protocol
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// specList is the real listing of server-protocol.md §5: a suspended and a
+// running session, a blank line, then a desktop and its shadow session.
+const specList = `32283|x2gotest-51-1795627896_stRxterm_dp24|51|vm|S|2026-11-25T17:31:36|39ed8a3200a10b011df468acc8dc54dc|127.0.0.1|48202|48203|2026-11-25T17:31:49|x2gotest|39|48204|-1|-1
+1182|x2gotest-52-1795627925_stRxclock_dp24|52|vm|R|2026-11-25T17:32:05|cb2169c6eeddea3e55a04b7d4ef1b185|127.0.0.1|52482|52483|2026-11-25T17:32:08|x2gotest|10|52484|-1|-1
+
+23924|x2gotest-51-1795627705_stDxterm_dp24|51|vm|R|2026-11-25T17:28:26|199e4705db4ce67020ae6d7c1338e20b|127.0.0.1|47286|47287|2026-11-25T17:28:28|x2gotest|31|47288|-1|-1
+25285|x2gotest-52-1795627724_stS1XSHADx2gotestXSHADPP51_dp24|52|vm|R|2026-11-25T17:28:45|3b3459c8be39216787cf99dfd41b727b|127.0.0.1|38994|38995|2026-11-25T17:28:47|x2gotest|12|38996
+`
+
+func TestParseSessionList(t *testing.T) {
+	list, err := ParseSessionList(specList)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 4 {
+		t.Fatalf("%d sessions, want 4", len(list))
+	}
+	want0 := SessionInfo{AgentPID: 32283, Name: "x2gotest-51-1795627896_stRxterm_dp24", Display: 51,
+		Hostname: "vm", Status: "S", CreatedAt: "2026-11-25T17:31:36", Cookie: "39ed8a3200a10b011df468acc8dc54dc",
+		ClientIP: "127.0.0.1", GraphicsPort: 48202, SoundPort: 48203, LastChangeAt: "2026-11-25T17:31:49",
+		Username: "x2gotest", AgeSeconds: 39, SSHFSPort: 48204, TekiCtrlPort: -1, TekiDataPort: -1}
+	if list[0] != want0 {
+		t.Errorf("line 1:\n got %+v\nwant %+v", list[0], want0)
+	}
+	shadow := list[3]
+	if shadow.Name != "x2gotest-52-1795627724_stS1XSHADx2gotestXSHADPP51_dp24" || shadow.SSHFSPort != 38996 ||
+		shadow.TekiCtrlPort != -1 || shadow.TekiDataPort != -1 || shadow.AgeSeconds != 12 {
+		t.Errorf("shadow line: %+v", shadow)
+	}
+	if list[0].Line() != strings.Split(specList, "\n")[0] {
+		t.Errorf("Line() = %q", list[0].Line())
+	}
+	if l, err := ParseSessionList(""); err != nil || l != nil {
+		t.Errorf("empty: %v, %v", l, err)
+	}
+	teki := strings.Replace(strings.Split(specList, "\n")[0], "|-1|-1", "|48205|48206", 1)
+	if l, err := ParseSessionList(teki); err != nil || l[0].TekiCtrlPort != 48205 || l[0].TekiDataPort != 48206 {
+		t.Errorf("telekinesis: %+v, %v", l, err)
+	}
+}
+
+// TestParseSessionListTrace parses every listing answer of the trace.
+func TestParseSessionListTrace(t *testing.T) {
+	n := 0
+	for _, r := range traceWithPrefix(t, "export HOSTNAME && { x2golistsessions") {
+		out := innerStdout(t, r)
+		list, err := ParseSessionList(out)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		if len(list) != strings.Count(out, "\n") {
+			t.Errorf("%d sessions from %q", len(list), out)
+		}
+		for _, s := range list {
+			if s.Hostname != "vm" || s.Username != "x2gotest" || s.ClientIP != "127.0.0.1" || len(s.Cookie) != 32 {
+				t.Errorf("odd session %+v", s)
+			}
+			n++
+		}
+	}
+	if n < 40 {
+		t.Errorf("only %d session lines in the trace", n)
+	}
+}
+
+func TestParseSessionListErrors(t *testing.T) {
+	good := strings.Split(specList, "\n")[0]
+	f := strings.Split(good, "|")
+	with := func(i int, v string) string {
+		g := append([]string(nil), f...)
+		g[i] = v
+		return strings.Join(g, "|")
+	}
+	for _, bad := range []string{
+		"garbage",
+		strings.Join(f[:15], "|"),
+		good + "|x",
+		with(0, "x"), with(0, "-1"), with(1, "not a name"), with(2, ""), with(4, "X"),
+		with(8, "0"), with(8, "65536"), with(9, "+5"), with(12, "1e3"), with(13, "-1"),
+		with(14, "-2"), with(15, "x"),
+	} {
+		_, err := ParseSessionList(good + "\n" + bad + "\n")
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line != 2 {
+			t.Errorf("%q: err = %v, want *ParseError on line 2", bad, err)
+		}
+	}
+}
