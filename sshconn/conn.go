@@ -353,10 +353,7 @@ func (c *Conn) Run(ctx context.Context, cmd string) (*Result, error) {
 	id := uuid.NewString()
 	sess, err := c.client.NewSession()
 	if err != nil {
-		if e := c.Err(); e != nil {
-			err = e
-		}
-		return nil, &CommandError{Cmd: cmd, Err: err}
+		return nil, &CommandError{Cmd: cmd, Err: c.lostErr(err)}
 	}
 	defer sess.Close()
 	var stdout, stderr limitedBuffer
@@ -378,10 +375,7 @@ func (c *Conn) Run(ctx context.Context, cmd string) (*Result, error) {
 	if err != nil {
 		var exitErr *ssh.ExitError
 		if !errors.As(err, &exitErr) {
-			if e := c.Err(); e != nil {
-				err = e
-			}
-			return nil, &CommandError{Cmd: cmd, Err: err}
+			return nil, &CommandError{Cmd: cmd, Err: c.lostErr(err)}
 		}
 		// The wrapper's own exit status is the trailing echo's; a non-zero
 		// one means the wrapper did not run as intended. The markers decide.
@@ -394,6 +388,26 @@ func (c *Conn) Run(ctx context.Context, cmd string) (*Result, error) {
 		return nil, &CommandError{Cmd: cmd, Err: perr}
 	}
 	return &Result{Stdout: out, Stderr: stderr.String(), Status: status}, nil
+}
+
+// lostErr turns the failure err of a channel into the connection's end
+// (matching ErrConnectionLost) when the connection died. The channel can
+// fail before watch has marked the connection dead, so when it is not
+// marked yet a keepalive request decides: it fails at once on a dead
+// connection and is answered on a live one (err is then returned as is).
+func (c *Conn) lostErr(err error) error {
+	if e := c.Err(); e != nil {
+		return e
+	}
+	if _, _, perr := c.client.SendRequest("keepalive@openssh.com", true, nil); perr == nil {
+		return err
+	}
+	select {
+	case <-c.done:
+		return c.Err()
+	case <-time.After(time.Second):
+		return fmt.Errorf("%w: %v", ErrConnectionLost, err)
+	}
 }
 
 // Output runs cmd and returns its stdout; a non-zero exit status is an
