@@ -206,7 +206,7 @@ func (s *Session) Start(ctx context.Context) error {
 	s.setProgress(90)
 	s.setStatus(StatusRunning, true)
 	s.setProgress(100)
-	s.log.Info("session started", "name", agent.Name)
+	s.log.Debug("session started", "name", agent.Name)
 	return nil
 }
 
@@ -293,7 +293,7 @@ func (s *Session) Resume(ctx context.Context, name string) error {
 	}
 	s.setStatus(StatusRunning, true)
 	s.setProgress(100)
-	s.log.Info("session resumed", "name", name)
+	s.log.Debug("session resumed", "name", name)
 	return nil
 }
 
@@ -380,9 +380,11 @@ func (s *Session) serverIsLocal(conn *sshconn.Conn) bool {
 	return tunnel.IsLocalHost(s.opts.Server)
 }
 
-// watchGraphics waits for nxproxy to end. When it ends on its own, the
-// server is asked what happened: suspended or terminated elsewhere is a
-// status change, still running means the session is faulty here.
+// watchGraphics waits for nxproxy to end. An end this client did not ask
+// for is reported at once (status faulty, Hooks.ProxyExited); then the
+// server is asked what became of the session: suspended or terminated
+// elsewhere (or the agent suspending itself after losing its client) is a
+// further status change, still running leaves it faulty.
 func (s *Session) watchGraphics(g *graphics, name string) {
 	defer g.wg.Done()
 	defer close(g.ended)
@@ -396,31 +398,44 @@ func (s *Session) watchGraphics(g *graphics, name string) {
 	}
 	proxyErr := g.proxy.Err()
 	g.fwd.Close()
-	s.log.Info("nxproxy ended", "name", name, "err", proxyErr)
+	s.log.Debug("nxproxy ended", "name", name, "err", proxyErr)
 	if conn, err := s.connection(); err != nil || conn.Err() != nil {
 		s.setStatus(StatusUnknown, false)
 		return
 	}
+	s.setStatus(StatusFaulty, false)
+	s.hooks.ProxyExited(s, fmt.Errorf("x2go: graphics of %s ended: %w", name, proxyErr))
+
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	// The server needs a moment to record a suspend done by another client.
-	st, err := s.serverStatus(ctx, name)
-	if err == nil && st == StatusRunning {
+	go func() { // let Suspend, Terminate or Disconnect cut the check short
 		select {
-		case <-time.After(1500 * time.Millisecond):
 		case <-g.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	// A suspend by another client, or the agent suspending itself, takes
+	// the server a moment to record: look again for a few seconds.
+	for attempt := 0; attempt < 4; attempt++ {
+		st, err := s.serverStatus(ctx, name)
+		if err != nil {
+			if errors.Is(err, ErrConnectionLost) {
+				s.setStatus(StatusUnknown, false)
+			}
 			return
 		}
-		st, err = s.serverStatus(ctx, name)
-	}
-	switch {
-	case err != nil:
-		s.setStatus(StatusUnknown, false)
-	case st == StatusRunning:
-		s.setStatus(StatusFaulty, false)
-		s.hooks.ProxyExited(s, fmt.Errorf("x2go: graphics of %s ended while the session runs: %w", name, proxyErr))
-	default:
-		s.setStatus(st, false)
+		if st != StatusRunning {
+			if s.Status() == StatusFaulty {
+				s.setStatus(st, false)
+			}
+			return
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
@@ -537,11 +552,30 @@ func (s *Session) endOwn(ctx context.Context, terminate bool) error {
 		return ErrNoActiveSession
 	}
 	s.term.mu.Lock()
-	if g := s.term.gfx; g != nil {
-		g.stopping.Store(true) // the server command will cut nxproxy off
-	}
+	g := s.term.gfx
 	s.term.mu.Unlock()
-	err := s.endByName(ctx, name, terminate)
+	if g != nil {
+		select {
+		case <-g.proxy.Done():
+			// nxproxy died on its own and the agent is suspending itself:
+			// let the watcher learn the server's view first, because
+			// x2gosuspend-session on a SUSPENDING agent fails and marks the
+			// session finished.
+			select {
+			case <-g.ended:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		default:
+			g.stopping.Store(true) // the server command will cut nxproxy off
+		}
+	}
+	var err error
+	if terminate {
+		err = s.endByName(ctx, name, true)
+	} else {
+		err = s.suspendIfRunning(ctx, name, s.Status() != StatusRunning)
+	}
 	s.stopGraphics(ctx, terminate && err == nil)
 	if err != nil {
 		return err
@@ -580,10 +614,32 @@ func (s *Session) endByName(ctx context.Context, name string, terminate bool) er
 }
 
 // SuspendSession suspends the server session called name, whichever
-// client shows it (python-x2go's suspend by name).
+// client shows it (python-x2go's suspend by name). A session that is
+// already suspended is left alone.
 func (s *Session) SuspendSession(ctx context.Context, name string) error {
 	if name == s.Name() {
 		return s.Suspend(ctx)
+	}
+	return s.suspendIfRunning(ctx, name, true)
+}
+
+// suspendIfRunning runs x2gosuspend-session only for a session the server
+// lists as running: on any other session the script fails and marks it
+// finished, i.e. it destroys a suspended session (python-x2go does not
+// guard against this). check=false skips the look when this client knows
+// the session runs.
+func (s *Session) suspendIfRunning(ctx context.Context, name string, check bool) error {
+	if check {
+		st, err := s.serverStatus(ctx, name)
+		if err != nil {
+			return err
+		}
+		switch st {
+		case StatusSuspended:
+			return nil
+		case StatusTerminated:
+			return fmt.Errorf("%w: %s", ErrNoSuchSession, name)
+		}
 	}
 	return s.endByName(ctx, name, false)
 }

@@ -142,7 +142,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.closing = make(chan struct{})
 	s.watchWG.Add(1)
 	go s.watchConn(conn, s.closing)
-	s.log.Info("connected", "server", s.opts.Server, "user", s.opts.Username)
+	s.log.Debug("connected", "server", s.opts.Server, "user", s.opts.Username)
 	return nil
 }
 
