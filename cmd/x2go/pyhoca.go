@@ -1,0 +1,349 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/x2go-go/x2go"
+	"github.com/x2go-go/x2go/internal/pyhoca"
+)
+
+// pyhocaProfileName is the profile name pyhoca-cli gives sessions defined
+// on the command line.
+const pyhocaProfileName = "Pyhoca-Client_Session"
+
+// runPyhoca is the pyhoca-cli compatible front end: pyhoca-cli's options,
+// its stdout formats and its stderr log lines, with the intended exit
+// codes (cli-pyhoca.md §7) instead of the always-0 of the original.
+func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
+	opt, err := pyhoca.Parse(args)
+	var usageErr *pyhoca.UsageError
+	switch {
+	case errors.Is(err, pyhoca.ErrHelp):
+		fmt.Fprint(e.stdout, pyhoca.Help(prog))
+		return 0
+	case errors.As(err, &usageErr):
+		fmt.Fprint(e.stderr, pyhoca.Usage(prog))
+		fmt.Fprintf(e.stderr, "%s: error: %s\n", prog, usageErr.Msg)
+		return usageErr.Code
+	case err != nil:
+		fmt.Fprintf(e.stderr, "%s: error: %v\n", prog, err)
+		return 1
+	}
+	pid := os.Getpid()
+	if opt.Version {
+		fmt.Fprint(e.stderr, pyhoca.VersionText(prog, pid, version))
+		return 0
+	}
+	appLevel, libLevel := opt.LogLevels()
+	log := pyhoca.NewLogger(e.stderr, prog, pid, appLevel)
+	libLog := log.WithLevel(libLevel)
+	if err := pyhoca.Validate(opt, func(k string) (string, bool) {
+		v := e.getenv(k)
+		return v, v != ""
+	}); err != nil {
+		return pyhocaFail(log, prog, err)
+	}
+	if opt.SessionProfile != "" || opt.ListProfiles || opt.BrokerURL != "" || opt.FromStdin {
+		log.Error("PyHocaCLI", "session profiles, brokers and --from-stdin are not supported by this client yet")
+		return 31
+	}
+	if opt.ShareDesktop != "" {
+		log.Error("PyHocaCLI", "desktop sharing (-D) is not supported by this client yet")
+		return 54
+	}
+
+	log.Untagged(pyhoca.LevelNotice, "preparing requested X2Go session")
+	log.Notice("PyHocaCLI", "preparing requested X2Go session")
+	libLog.Notice("x2gosessregistry-pylib", "registering X2Go session "+pyhocaProfileName+"...")
+	libLog.Notice("x2goclient-pylib", "initializing X2Go session...")
+
+	o := x2go.Options{
+		Server: opt.Server, Port: opt.RemoteSSHPort, Username: opt.Username,
+		ForcePasswordAuth: opt.ForcePassword,
+		// Unlike pyhoca-cli, -i is honoured; key discovery and the agent
+		// are on as in pyhoca-cli's command-line sessions.
+		LookForKeys: true, AllowAgent: true,
+		AddToKnownHosts: opt.AddToKnownHosts,
+		ProfileName:     pyhocaProfileName,
+		Logger:          libLog.Slog("x2gosession-pylib"),
+		Params:          pyhocaParams(opt),
+	}
+	if opt.SSHPrivKey != "" {
+		o.KeyFiles = []string{opt.SSHPrivKey}
+	}
+	if opt.Set["password"] {
+		o.Password = opt.Password
+	}
+	o.PassphrasePrompt = func(file string) (string, error) { return promptSecret(e, "Passphrase: ") }
+	libLog.Notice("x2gocontrolsession-pylib", fmt.Sprintf("connecting to [%s]:%d", o.Server, o.Port))
+
+	s, err := pyhocaConnect(ctx, e, log, o, opt.AuthAttempts)
+	if err != nil {
+		return pyhocaConnectFail(log, err, opt.AuthAttempts)
+	}
+	defer s.Disconnect()
+	log.Notice("PyHocaCLI", "authentication has been successful")
+	if ok, err := s.IsX2GoServer(ctx); err != nil || !ok {
+		log.Error("PyHocaCLI", "It seems that you are connecting to an SSH server that has no X2Go Server installed. Aborting...")
+		return 57
+	}
+	target := fmt.Sprintf("[%s]:%d", o.Server, o.Port)
+
+	if opt.CleanSessions {
+		log.Notice("PyHocaCLI", "cleaning up all running sessions from X2Go server: "+o.Server)
+		if err := s.CleanSessions(ctx, false); err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+	}
+	switch opt.Action() {
+	case "list-sessions":
+		list, err := s.ListSessions(ctx)
+		if err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		ip, port, _ := s.ServerPeerName()
+		pyhoca.WriteSessionList(e.stdout, o.Server, ip, port, o.Username, list)
+		return 0
+	case "list-desktops":
+		list, err := s.ListDesktops(ctx)
+		if err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		ip, port, _ := s.ServerPeerName()
+		pyhoca.WriteDesktopList(e.stdout, o.Server, ip, port, o.Username, list)
+		return 0
+	case "suspend", "terminate":
+		terminate := opt.Action() == "terminate"
+		name, code := opt.Suspend, 21
+		if terminate {
+			name, code = opt.Terminate, 22
+		}
+		return pyhocaEndSessions(ctx, log, s, name, terminate, code, target)
+	}
+
+	// new / resume: the process lives as long as the session.
+	log.Notice("PyHocaCLI", "give the X2Go session some time to come up...")
+	r := &runner{e: e, s: s, log: log, libLog: libLog, terminateOnInterrupt: opt.TerminateOnCtrlC}
+	var startErr error
+	switch {
+	case opt.Resume != "":
+		name, err := pickSession(ctx, s, opt.Resume)
+		if err != nil {
+			log.Error("PyHocaCLI", "requested session not available on X2Go server "+target)
+			return 20
+		}
+		startErr = s.Resume(ctx, name)
+	case opt.TryResume:
+		list, err := s.ListSessions(ctx)
+		if err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		if m := x2go.MatchingCommand(list, o.Params.Command); len(m) > 0 {
+			startErr = s.Resume(ctx, m[0].Name)
+		} else {
+			startErr = s.Start(ctx)
+		}
+	default:
+		startErr = s.Start(ctx)
+	}
+	if startErr != nil {
+		if errors.Is(startErr, x2go.ErrNoSuchCommand) {
+			log.Error("PyHocaCLI", fmt.Sprintf("The remote X2Go Server does not know how to execute the command '%s'. Aborting...", o.Params.Command))
+			return 255
+		}
+		return pyhocaFail(log, prog, startErr)
+	}
+	return r.attend(ctx)
+}
+
+// pyhocaParams maps pyhoca-cli's NX options onto session parameters.
+func pyhocaParams(opt *pyhoca.Options) x2go.Params {
+	p := x2go.Params{
+		Command: opt.Command, SessionType: opt.SessionType, Geometry: opt.Geometry,
+		Link: opt.Link, Pack: opt.Pack, KbLayout: opt.KbdLayout, KbType: opt.KbdType,
+		Xinerama: opt.Xinerama,
+		// Sound forwarding is not implemented: tell the server none, as
+		// pyhoca-cli effectively does without a local PulseAudio cookie.
+		SoundSystem: "none",
+	}
+	if p.Geometry == "maximize" {
+		p.Geometry = maximizeGeometry()
+	}
+	return p
+}
+
+// pyhocaConnect connects, asking for a password on the terminal when the
+// server refuses the keys (pyhoca-cli's authentication loop).
+func pyhocaConnect(ctx context.Context, e *env, log *pyhoca.Logger, o x2go.Options, attempts int) (*x2go.Session, error) {
+	if attempts < 1 {
+		attempts = 1
+	}
+	if o.ForcePasswordAuth && o.Password == "" {
+		pw, err := promptSecret(e, "Password: ")
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", x2go.ErrNoAuthMethods, err)
+		}
+		o.Password = pw
+	}
+	var lastErr error
+	for i := 0; i < attempts; i++ {
+		s, err := x2go.NewSession(o)
+		if err != nil {
+			return nil, err
+		}
+		if err = s.Connect(ctx); err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if !errors.Is(err, x2go.ErrAuthFailed) && !errors.Is(err, x2go.ErrNoAuthMethods) {
+			return nil, err
+		}
+		if i+1 == attempts {
+			break
+		}
+		pw, perr := promptSecret(e, "Password: ")
+		if perr != nil {
+			break // no terminal: nothing more to try
+		}
+		if pw == "" {
+			log.Warn("PyHocaCLI", "empty password is not allowed")
+			continue
+		}
+		o.Password, o.ForcePasswordAuth = pw, true
+	}
+	return nil, lastErr
+}
+
+// pyhocaConnectFail logs a failed connect and returns pyhoca-cli's
+// intended exit status for it.
+func pyhocaConnectFail(log *pyhoca.Logger, err error, attempts int) int {
+	switch {
+	case errors.Is(err, x2go.ErrHostKeyChanged), errors.Is(err, x2go.ErrHostKeyUnknown):
+		log.Error("PyHocaCLI", "host key verification failed: "+err.Error())
+		if errors.Is(err, x2go.ErrHostKeyUnknown) {
+			log.Error("PyHocaCLI", "use --add-to-known-hosts to accept the key of a server you trust")
+		}
+		return 2
+	case errors.Is(err, x2go.ErrAuthFailed), errors.Is(err, x2go.ErrNoAuthMethods),
+		errors.Is(err, x2go.ErrPassphraseRequired), errors.Is(err, x2go.ErrBadPassphrase):
+		log.Error("PyHocaCLI", "authentication failed: "+err.Error())
+		if attempts > 1 {
+			return 55
+		}
+		return 54
+	case errors.Is(err, x2go.ErrConnect):
+		log.Error("PyHocaCLI", err.Error())
+		return 11
+	case errors.Is(err, context.Canceled):
+		return 130
+	default:
+		log.Error("PyHocaCLI", err.Error())
+		return 253
+	}
+}
+
+// pyhocaFail logs an error the way pyhoca-cli logs library exceptions.
+func pyhocaFail(log *pyhoca.Logger, prog string, err error) int {
+	var exitErr *pyhoca.ExitError
+	if errors.As(err, &exitErr) {
+		log.Untagged(pyhoca.LevelError, exitErr.Msg)
+		return exitErr.Code
+	}
+	if errors.Is(err, context.Canceled) {
+		return 130
+	}
+	log.Error("PyHocaCLI", "X2GoSessionException occured:")
+	log.Error("PyHocaCLI", "-> "+err.Error())
+	if c := exitCode(err); c != 0 {
+		return c
+	}
+	return 1
+}
+
+// pyhocaEndSessions suspends or terminates NAME or ALL (-S / -T).
+func pyhocaEndSessions(ctx context.Context, log *pyhoca.Logger, s *x2go.Session, name string, terminate bool, notFound int, target string) int {
+	list, err := s.ListSessions(ctx)
+	if err != nil {
+		return pyhocaFail(log, "", err)
+	}
+	var names []string
+	for _, si := range list {
+		if name == "ALL" || si.Name == name {
+			names = append(names, si.Name)
+		}
+	}
+	if len(names) == 0 && name != "ALL" {
+		log.Error("PyHocaCLI", fmt.Sprintf("session %s not available on X2Go server %s", name, target))
+		return notFound
+	}
+	verb := "suspended"
+	if terminate {
+		verb = "terminated"
+	}
+	for _, n := range names {
+		var err error
+		if terminate {
+			err = s.TerminateSession(ctx, n)
+		} else {
+			err = s.SuspendSession(ctx, n)
+		}
+		if err != nil {
+			return pyhocaFail(log, "", err)
+		}
+		log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has been %s", n, verb))
+	}
+	return 0
+}
+
+// pickSession resolves NAME, NEWEST or OLDEST against the server's list.
+func pickSession(ctx context.Context, s *x2go.Session, which string) (string, error) {
+	list, err := s.ListSessions(ctx)
+	if err != nil {
+		return "", err
+	}
+	sorted := x2go.SortByTimestamp(list)
+	switch strings.ToUpper(which) {
+	case "NEWEST":
+		if len(sorted) > 0 {
+			return sorted[len(sorted)-1].Name, nil
+		}
+	case "OLDEST":
+		if len(sorted) > 0 {
+			return sorted[0].Name, nil
+		}
+	default:
+		for _, si := range list {
+			if si.Name == which {
+				return which, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%w: %s", x2go.ErrNoSuchSession, which)
+}
+
+// maximizeGeometry resolves pyhoca-cli's "maximize": the local root
+// window's size, else 1024x768.
+func maximizeGeometry() string {
+	out, err := runOutput("xwininfo", "-root")
+	if err == nil {
+		var w, h int
+		for _, l := range strings.Split(out, "\n") {
+			l = strings.TrimSpace(l)
+			if v, ok := strings.CutPrefix(l, "Width:"); ok {
+				w, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+			if v, ok := strings.CutPrefix(l, "Height:"); ok {
+				h, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+		}
+		if w > 0 && h > 0 {
+			return fmt.Sprintf("%dx%d", w, h)
+		}
+	}
+	return "1024x768"
+}
