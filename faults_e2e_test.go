@@ -1,0 +1,185 @@
+package x2go_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/x2go-go/x2go"
+	"github.com/x2go-go/x2go/internal/testserver"
+	"go.uber.org/goleak"
+)
+
+// startLabSession connects and starts a session with p, failing the test
+// on error; the session is terminated at cleanup if still there.
+func startLabSession(t *testing.T, lab *testserver.Lab, p x2go.Params, hooks x2go.Hooks) *x2go.Session {
+	t.Helper()
+	o := sessionOptions(t, lab, p)
+	o.Hooks = hooks
+	s, err := x2go.NewSession(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Disconnect()
+		lab.TerminateAll(t)
+	})
+	if err := s.Start(ctx); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return s
+}
+
+var geometryRE = regexp.MustCompile(`(\d+)x(\d+)\+`)
+
+func TestE2EDesktopGeometry(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	s := startLabSession(t, lab, x2go.Params{Command: "xterm", SessionType: "desktop", Geometry: "1024x768"}, nil)
+	if n, err := x2go.ParseSessionName(s.Name()); err != nil || n.Type != "D" {
+		t.Fatalf("session %s is not a desktop session: %+v %v", s.Name(), n, err)
+	}
+	title := `"` + s.Title() + `"`
+	waitWindow(t, lab, title, true, 30*time.Second)
+	tree, _ := xcmd(lab, "xwininfo", "-root", "-tree")
+	var line string
+	for _, l := range strings.Split(tree, "\n") {
+		if strings.Contains(l, title) {
+			line = l
+		}
+	}
+	m := geometryRE.FindStringSubmatch(line)
+	if m == nil || m[1] != "1024" || m[2] != "768" {
+		t.Fatalf("desktop window is not 1024x768: %q", line)
+	}
+	screenshot(t, lab, "desktop-1024x768")
+}
+
+func TestE2EKilledNXProxyIsNoticed(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	hooks := newRecordingHooks()
+	s := startLabSession(t, lab, x2go.Params{Command: "xterm"}, hooks)
+	pid := s.NXProxyPID()
+	if pid == 0 {
+		t.Fatal("no nxproxy")
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	took := hooks.waitEvent(t, "proxy-exited", 5*time.Second)
+	t.Logf("ProxyExited hook %v after nxproxy was killed", took)
+	hooks.mu.Lock()
+	sawFaulty := false
+	for _, c := range hooks.changes {
+		if c.To == x2go.StatusFaulty && !c.ByMe {
+			sawFaulty = true
+		}
+	}
+	hooks.mu.Unlock()
+	if !sawFaulty {
+		t.Errorf("no change to faulty reported; changes: %+v", hooks.changes)
+	}
+	if s.GraphicsOK() {
+		t.Error("GraphicsOK after nxproxy died")
+	}
+	// The session itself still runs on the server and can be taken up again.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Suspend(ctx); err != nil {
+		t.Fatalf("Suspend after nxproxy died: %v", err)
+	}
+	if err := s.Resume(ctx, s.Name()); err != nil {
+		t.Fatalf("Resume: %v", err)
+	}
+	if !s.GraphicsOK() {
+		t.Error("graphics not up after resume")
+	}
+	if err := s.Terminate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Disconnect()
+}
+
+// sshdChildOf returns the pid of the server-side sshd process that serves
+// this test process's SSH connection to port.
+func sshdChildOf(t *testing.T, port int) int {
+	t.Helper()
+	out, err := runCmd("ss", "-tnpH", "state", "established")
+	if err != nil {
+		t.Fatalf("ss: %v %s", err, out)
+	}
+	me := fmt.Sprintf("pid=%d,", os.Getpid())
+	var localPorts []string
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 5 && strings.HasSuffix(f[3], ":"+strconv.Itoa(port)) && strings.Contains(l, me) {
+			localPorts = append(localPorts, f[2][strings.LastIndex(f[2], ":")+1:])
+		}
+	}
+	if len(localPorts) != 1 {
+		t.Fatalf("want exactly one connection of this process to port %d, have %v", port, localPorts)
+	}
+	pidRE := regexp.MustCompile(`"sshd",pid=(\d+)`)
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 5 && strings.HasSuffix(f[2], ":"+strconv.Itoa(port)) && strings.HasSuffix(f[3], ":"+localPorts[0]) {
+			if m := pidRE.FindStringSubmatch(l); m != nil {
+				pid, _ := strconv.Atoi(m[1])
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no sshd found for local port %s in:\n%s", localPorts[0], out)
+	return 0
+}
+
+func TestE2EKilledSSHDIsNoticed(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	hooks := newRecordingHooks()
+	s := startLabSession(t, lab, x2go.Params{Command: "xterm"}, hooks)
+	proxyPID := s.NXProxyPID()
+	sshd := sshdChildOf(t, lab.Port)
+	if err := syscall.Kill(sshd, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	took := hooks.waitEvent(t, "death", 5*time.Second)
+	t.Logf("ControlSessionDeath hook %v after the sshd child %d was killed", took, sshd)
+	if s.IsConnected() {
+		t.Error("IsConnected after the connection died")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if st, _ := s.Wait(ctx); st != x2go.StatusUnknown {
+		t.Errorf("status after the control connection died = %v, want unknown", st)
+	}
+	if _, err := s.ListSessions(ctx); err == nil {
+		t.Error("ListSessions works on a dead connection")
+	}
+	s.Disconnect()
+	// nxproxy lost its link with the connection and must be gone.
+	deadline := time.Now().Add(5 * time.Second)
+	for processAlive(proxyPID) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if processAlive(proxyPID) {
+		t.Errorf("nxproxy %d still runs after the connection died and Disconnect", proxyPID)
+	}
+}
