@@ -538,21 +538,74 @@ func RunCommandCmd(p RunParams) (string, error) {
 	default:
 		return "", invalid("session type", p.SessionType, "one of D, K, R, S, P")
 	}
-	var b strings.Builder
-	keys := make([]string, 0, len(p.Env))
-	for k := range p.Env {
-		keys = append(keys, k)
+	keys, err := envKeys(p.Env)
+	if err != nil {
+		return "", err
 	}
-	slices.Sort(keys)
+	var b strings.Builder
 	for _, k := range keys {
-		if !envKeyRE.MatchString(k) {
-			return "", invalid("environment variable", k, "a variable name")
-		}
 		b.WriteString(k + "=" + Quote(p.Env[k]) + " ")
 	}
 	cmd := strings.ReplaceAll(p.Command, " ", "X2GO_SPACE_CHAR")
 	b.WriteString(Join("setsid", "x2goruncommand", strconv.Itoa(p.Display), strconv.Itoa(p.AgentPID),
 		p.Name, strconv.Itoa(p.SoundPort), cmd, sound, p.SessionType))
+	b.WriteString(" 1>/dev/null 2>/dev/null & exit")
+	return b.String(), nil
+}
+
+// envKeys returns the keys of env sorted, after checking that each is a
+// variable name (values are quoted by the callers).
+func envKeys(env map[string]string) ([]string, error) {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		if !envKeyRE.MatchString(k) {
+			return nil, invalid("environment variable", k, "a variable name")
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// ExecParams are the values of ExecPublishedCmd.
+type ExecParams struct {
+	Display int    // the session's display
+	Name    string // the session's name, exported as X2GO_SESSION
+	// Exec is the application's command line, e.g. a published menu
+	// entry's Exec (MenuEntry.Exec).
+	Exec string
+	// Env is exported before the command (sorted by key), e.g.
+	// X2GO_SPOOLDIR, X2GO_MIMEBOX, PULSE_CLIENTCONFIG.
+	Env map[string]string
+}
+
+// ExecPublishedCmd builds the command that starts a published application
+// detached inside a running session (python-x2go's
+// exec_published_application, §6.9). python-x2go pastes the Exec line
+// into the shell command unquoted; here it is handed to sh -c as one
+// quoted argument, so the server runs the same command line while nothing
+// in it can reach past it (a ';' or '&' stays inside the application's
+// own shell).
+func ExecPublishedCmd(p ExecParams) (string, error) {
+	if err := checkName(p.Name); err != nil {
+		return "", err
+	}
+	switch {
+	case p.Display < 0:
+		return "", invalid("display", strconv.Itoa(p.Display), "a display number")
+	case strings.TrimSpace(p.Exec) == "" || hasControl(p.Exec):
+		return "", invalid("application command", p.Exec, "a command without control characters")
+	}
+	keys, err := envKeys(p.Env)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString("export " + k + "=" + Quote(p.Env[k]) + " && ")
+	}
+	b.WriteString("export DISPLAY=:" + strconv.Itoa(p.Display) + " && export X2GO_SESSION=" + Quote(p.Name) + " && ")
+	b.WriteString(Join("setsid", "sh", "-c", p.Exec))
 	b.WriteString(" 1>/dev/null 2>/dev/null & exit")
 	return b.String(), nil
 }

@@ -320,3 +320,33 @@ func TestCommandProbeCmd(t *testing.T) {
 		}
 	}
 }
+
+func TestExecPublishedCmd(t *testing.T) {
+	const name = "x2gotest-51-1795627586_stPPUBLISHED_dp24"
+	must := mustFn(t)
+	for _, tc := range []struct{ got, want string }{
+		{must(ExecPublishedCmd(ExecParams{Display: 51, Name: name, Exec: "xterm"})),
+			"export DISPLAY=:51 && export X2GO_SESSION=" + name + " && setsid sh -c xterm 1>/dev/null 2>/dev/null & exit"},
+		// A menu entry's command line stays one argument of sh -c: its ';'
+		// and quotes cannot reach the outer shell.
+		{must(ExecPublishedCmd(ExecParams{Display: 52, Name: name, Exec: `x-terminal-emulator -e 'top'; touch /tmp/x`,
+			Env: map[string]string{"X2GO_SPOOLDIR": "/h/a b", "PULSE_CLIENTCONFIG": "/p"}})),
+			"export PULSE_CLIENTCONFIG=/p && export X2GO_SPOOLDIR='/h/a b' && export DISPLAY=:52 && export X2GO_SESSION=" + name +
+				` && setsid sh -c 'x-terminal-emulator -e '\''top'\''; touch /tmp/x' 1>/dev/null 2>/dev/null & exit`},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("\n got %s\nwant %s", tc.got, tc.want)
+		}
+	}
+	for _, bad := range []ExecParams{
+		{Display: 51, Name: name, Exec: ""},
+		{Display: 51, Name: name, Exec: "xterm\nrm -rf ~"},
+		{Display: -1, Name: name, Exec: "xterm"},
+		{Display: 51, Name: "bad name; id", Exec: "xterm"},
+		{Display: 51, Name: name, Exec: "xterm", Env: map[string]string{"A;B": "x"}},
+	} {
+		if got, err := ExecPublishedCmd(bad); !errors.Is(err, ErrInvalidValue) {
+			t.Errorf("ExecPublishedCmd(%+v) = %q, %v; want ErrInvalidValue", bad, got, err)
+		}
+	}
+}
