@@ -475,3 +475,27 @@ func (s *Session) PublishedApplications(ctx context.Context, lang string, maxNoS
 	}
 	return protocol.BuildMenu(apps, lang, maxNoSubmenus), nil
 }
+
+// ExecPublishedApplication starts exec, the command line of a published
+// application (a menu entry's Exec from PublishedApplications), detached
+// inside the running session this Session drives, with DISPLAY and
+// X2GO_SESSION set (python-x2go's exec_published_application). Its windows
+// appear on the local display like the session's own. It is meant for
+// sessions started as published-applications providers (Params.SessionType
+// "published"), and works in any running session.
+func (s *Session) ExecPublishedApplication(ctx context.Context, exec string) error {
+	name := s.Name()
+	if name == "" || s.Status() != StatusRunning {
+		return fmt.Errorf("%w: it must be running to start an application", ErrNoActiveSession)
+	}
+	sn, err := protocol.ParseSessionName(name)
+	if err != nil {
+		return fmt.Errorf("x2go: %w", err)
+	}
+	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: sn.Display, Name: name, Exec: exec})
+	if err != nil {
+		return fmt.Errorf("x2go: %w", err)
+	}
+	_, err = s.run(ctx, cmd)
+	return err
+}

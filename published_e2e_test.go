@@ -1,0 +1,70 @@
+package x2go_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/x2go-go/x2go"
+	"github.com/x2go-go/x2go/internal/testserver"
+	"go.uber.org/goleak"
+)
+
+// TestE2EPublishedApplicationsSession starts a published-applications
+// provider session (type P), which shows nothing by itself, then starts
+// the menu's XTerm entry in it: the xterm's window appears on the client
+// display and goes away with the session.
+func TestE2EPublishedApplicationsSession(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+
+	s := startLabSession(t, lab, x2go.Params{SessionType: "published"}, nil)
+	name := s.Name()
+	if n, err := x2go.ParseSessionName(name); err != nil || n.Type != "P" || n.Command != "PUBLISHED" {
+		t.Fatalf("session %s is not a published-applications session: %+v %v", name, n, err)
+	}
+	if st := serverStatus(t, lab, name); st != "R" {
+		t.Fatalf("server lists %s as %q, want R", name, st)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	menu, err := s.PublishedApplications(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var xterm string
+	for _, entries := range menu {
+		for _, e := range entries {
+			if e.Name == "XTerm" {
+				xterm = e.Exec
+			}
+		}
+	}
+	if xterm == "" {
+		t.Fatalf("no XTerm entry in the published menu: %+v", menu)
+	}
+
+	const xtermWindow = `("xterm" "XTerm")`
+	waitWindow(t, lab, xtermWindow, false, 5*time.Second) // nothing shown before
+	if err := s.ExecPublishedApplication(ctx, xterm); err != nil {
+		t.Fatalf("ExecPublishedApplication(%q): %v", xterm, err)
+	}
+	took := waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	t.Logf("published %q mapped its window %v after the call", xterm, took)
+	screenshot(t, lab, "published-xterm")
+
+	if err := s.Terminate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := serverStatus(t, lab, name); st != "" {
+		t.Fatalf("server still lists %s as %q after terminate", name, st)
+	}
+	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
+	if err := s.ExecPublishedApplication(ctx, xterm); err == nil {
+		t.Error("ExecPublishedApplication after terminate succeeded")
+	}
+}
