@@ -199,7 +199,7 @@ func (s *Session) Start(ctx context.Context) error {
 			_, err = s.run(ctx, rc)
 		}
 		if err != nil {
-			s.stopGraphics(ctx, false)
+			s.stopGraphics(ctx)
 			return s.fail(fmt.Errorf("x2go: x2goruncommand: %w", err))
 		}
 	}
@@ -442,7 +442,7 @@ func (s *Session) watchGraphics(g *graphics, name string) {
 // stopGraphics stops nxproxy and the forward of the session this Session
 // drives, and waits for their goroutines. removeDir deletes the local
 // session directory (after terminate).
-func (s *Session) stopGraphics(ctx context.Context, removeDir bool) {
+func (s *Session) stopGraphics(ctx context.Context) {
 	s.term.mu.Lock()
 	g := s.term.gfx
 	s.term.gfx = nil
@@ -455,9 +455,6 @@ func (s *Session) stopGraphics(ctx context.Context, removeDir bool) {
 	g.fwd.Close()
 	close(g.stop)
 	g.wg.Wait()
-	if removeDir {
-		g.proxy.RemoveDir()
-	}
 }
 
 // stopTerm is called by Disconnect: like python-x2go, a session this
@@ -473,7 +470,7 @@ func (s *Session) stopTerm(ctx context.Context) {
 			s.log.Warn("suspend on disconnect failed", "err", err)
 		}
 	}
-	s.stopGraphics(ctx, false)
+	s.stopGraphics(ctx)
 }
 
 // connectionLost marks the status unknown after the control connection
@@ -576,11 +573,18 @@ func (s *Session) endOwn(ctx context.Context, terminate bool) error {
 	} else {
 		err = s.suspendIfRunning(ctx, name, s.Status() != StatusRunning)
 	}
-	s.stopGraphics(ctx, terminate && err == nil)
+	s.stopGraphics(ctx)
 	if err != nil {
 		return err
 	}
 	if terminate {
+		// The local session directory goes with the session, whether or
+		// not its graphics were up (it may have been suspended before).
+		if sn, perr := protocol.ParseSessionName(name); perr == nil {
+			if rerr := nxproxy.RemoveSessionDirs(s.sessionsRoot(), name, sn.Display); rerr != nil {
+				s.log.Warn("removing the local session directory", "err", rerr)
+			}
+		}
 		s.setStatus(StatusTerminated, true)
 	} else {
 		s.setStatus(StatusSuspended, true)

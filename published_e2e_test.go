@@ -2,6 +2,8 @@ package x2go_test
 
 import (
 	"context"
+	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -13,7 +15,8 @@ import (
 // TestE2EPublishedApplicationsSession starts a published-applications
 // provider session (type P), which shows nothing by itself, then starts
 // the menu's XTerm entry in it: the xterm's window appears on the client
-// display and goes away with the session.
+// display and goes away when the session is suspended; terminating the
+// suspended session removes its local session directory.
 func TestE2EPublishedApplicationsSession(t *testing.T) {
 	lab := testserver.Start(t)
 	lab.Lock(t)
@@ -57,13 +60,28 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 	t.Logf("published %q mapped its window %v after the call", xterm, took)
 	screenshot(t, lab, "published-xterm")
 
+	// Suspended, then terminated without showing it again: the local
+	// session directory must go all the same.
+	dir := s.LocalSessionDir()
+	if err := s.Suspend(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := serverStatus(t, lab, name); st != "S" {
+		t.Fatalf("server lists %s as %q after suspend, want S", name, st)
+	}
+	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("local session dir of the suspended session: %v", err)
+	}
 	if err := s.Terminate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if st := serverStatus(t, lab, name); st != "" {
 		t.Fatalf("server still lists %s as %q after terminate", name, st)
 	}
-	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("local session dir %s not removed by Terminate: %v", dir, err)
+	}
 	if err := s.ExecPublishedApplication(ctx, xterm); err == nil {
 		t.Error("ExecPublishedApplication after terminate succeeded")
 	}

@@ -382,11 +382,16 @@ func (p *Proxy) Stop(ctx context.Context) error {
 // python-x2go does after a session was terminated (not after suspend). Call
 // it after Stop.
 func (p *Proxy) RemoveDir() error {
-	err := os.RemoveAll(p.dir)
-	if derr := os.RemoveAll(filepath.Join(p.cfg.SessionsRoot, "S-"+strconv.Itoa(p.cfg.Display))); err == nil {
-		err = derr
-	}
-	return err
+	return RemoveSessionDirs(p.cfg.SessionsRoot, p.cfg.SessionName, p.cfg.Display)
+}
+
+// RemoveSessionDirs removes the local directories of the session called
+// name on display: SessionDir(root, name) and nxproxy's own
+// <root>/S-<display>. It needs no running proxy, so a session terminated
+// while suspended is cleaned up too.
+func RemoveSessionDirs(root, name string, display int) error {
+	return errors.Join(os.RemoveAll(SessionDir(root, name)),
+		os.RemoveAll(filepath.Join(root, "S-"+strconv.Itoa(display))))
 }
 
 // logTail returns the last lines of session.log and session.err with the
