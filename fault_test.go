@@ -462,3 +462,29 @@ func TestFaultStartHangs(t *testing.T) {
 		t.Errorf("ListSessions after a timed-out start: %v", err)
 	}
 }
+
+// TestFaultSessionInCreation: a session another client is just starting
+// is listed without agent, cookie or ports (captured on the lab). The
+// listing still works and shows it; resuming it is refused with a typed
+// error instead of a broken nxproxy start.
+func TestFaultSessionInCreation(t *testing.T) {
+	faultLeakCheck(t)
+	const creating = "|x2gotest-51-1795658434_stRxterm_dp24|51|vm|R|2026-11-26T02:00:34|||||2026-11-26T02:00:34|x2gotest|1|||\n"
+	srv := fakesshd.New(t, nil)
+	srv.SetHandler(fakesshd.Standard().With("x2golistsessions", fakesshd.Output(realSessionLine+creating)))
+	s := connectFault(t, srv, nil)
+	list, err := s.ListSessions(testCtx(t))
+	if err != nil {
+		t.Fatalf("ListSessions: %v", err)
+	}
+	if len(list) != 2 || list[0].Creating() || !list[1].Creating() {
+		t.Fatalf("ListSessions = %+v", list)
+	}
+	err = s.Resume(testCtx(t), list[1].Name)
+	if !errors.Is(err, x2go.ErrSessionNotReady) {
+		t.Fatalf("Resume of a session in creation: %v, want ErrSessionNotReady", err)
+	}
+	if s.Status() == x2go.StatusRunning || s.NXProxyPID() != 0 {
+		t.Errorf("after the refused resume: status %v, nxproxy %d", s.Status(), s.NXProxyPID())
+	}
+}

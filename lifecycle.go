@@ -34,6 +34,9 @@ var (
 	ErrProxyExited = nxproxy.ErrExited
 	// ErrNoActiveSession: the operation needs a session this Session drives.
 	ErrNoActiveSession = errors.New("x2go: no X2Go session is associated with this Session")
+	// ErrSessionNotReady: the server lists the session, but
+	// x2gostartagent is still setting it up (no agent yet).
+	ErrSessionNotReady = errors.New("x2go: the session is still being started on the server")
 	// ErrSessionActive: this Session already drives a running session.
 	ErrSessionActive = errors.New("x2go: this Session already drives a running session")
 )
@@ -262,6 +265,9 @@ func (s *Session) Resume(ctx context.Context, name string) error {
 	info, err := s.SessionInfoByName(ctx, name)
 	if err != nil {
 		return s.fail(err)
+	}
+	if info.Creating() {
+		return s.fail(fmt.Errorf("%w: %s", ErrSessionNotReady, name))
 	}
 	p := s.opts.Params.withDefaults()
 	cmd, err := protocol.ResumeCmd(name, protocol.ResumeParams{

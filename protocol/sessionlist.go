@@ -10,9 +10,13 @@ import (
 // 16 '|'-separated fields, or 14 for shadow sessions (Telekinesis ports
 // then -1). Blank lines are skipped; empty output means no sessions.
 // Numeric fields must be numbers, the status R, S or F and the name a
-// valid session name; any other line gives a *ParseError naming it. A
-// session caught half-created can produce such a line: like python-x2go,
-// callers may retry the listing a moment later.
+// valid session name; any other line gives a *ParseError naming it.
+//
+// A session caught while x2gostartagent sets it up is listed before it has
+// an agent: its PID, cookie, client address and ports are still empty
+// (seen on the lab while another client started a session). Such a line
+// is a session in creation (SessionInfo.Creating), not an error: one
+// client starting a session must not break every other client's listing.
 func ParseSessionList(out string) ([]SessionInfo, error) {
 	var list []SessionInfo
 	for i, line := range splitLines(out) {
@@ -51,7 +55,15 @@ func parseSessionLine(line string, n int) (SessionInfo, error) {
 		TekiDataPort: -1,
 	}
 	var ok bool
-	if s.AgentPID, ok = parseUint(f[0], 0, 1<<31-1); !ok {
+	creating := f[0] == ""
+	if creating {
+		// Nothing but name, display, host, status, times and user yet.
+		for _, i := range []int{6, 7, 8, 9, 13, 14, 15} {
+			if i < len(f) && f[i] != "" {
+				return SessionInfo{}, bad(i, "empty in a session without an agent PID")
+			}
+		}
+	} else if s.AgentPID, ok = parseUint(f[0], 1, 1<<31-1); !ok {
 		return SessionInfo{}, bad(0, "a PID")
 	}
 	if !ValidSessionName(s.Name) {
@@ -65,14 +77,17 @@ func parseSessionLine(line string, n int) (SessionInfo, error) {
 	default:
 		return SessionInfo{}, bad(4, "R, S or F")
 	}
+	if s.AgeSeconds, ok = parseUint(f[12], 0, 1<<31-1); !ok {
+		return SessionInfo{}, bad(12, "a number of seconds")
+	}
+	if creating {
+		return s, nil
+	}
 	if s.GraphicsPort, ok = parsePort(f[8]); !ok {
 		return SessionInfo{}, bad(8, "a port")
 	}
 	if s.SoundPort, ok = parsePort(f[9]); !ok {
 		return SessionInfo{}, bad(9, "a port")
-	}
-	if s.AgeSeconds, ok = parseUint(f[12], 0, 1<<31-1); !ok {
-		return SessionInfo{}, bad(12, "a number of seconds")
 	}
 	if s.SSHFSPort, ok = parsePort(f[13]); !ok {
 		return SessionInfo{}, bad(13, "a port")
@@ -92,10 +107,19 @@ func parseSessionLine(line string, n int) (SessionInfo, error) {
 // trailing newline, the inverse of ParseSessionList; fake servers in tests
 // use it to produce listings.
 func (s SessionInfo) Line() string {
+	num := strconv.Itoa
+	if s.Creating() { // the server leaves these empty until the agent runs
+		num = func(int) string { return "" }
+	}
 	return strings.Join([]string{
-		strconv.Itoa(s.AgentPID), s.Name, strconv.Itoa(s.Display), s.Hostname, s.Status,
-		s.CreatedAt, s.Cookie, s.ClientIP, strconv.Itoa(s.GraphicsPort), strconv.Itoa(s.SoundPort),
-		s.LastChangeAt, s.Username, strconv.Itoa(s.AgeSeconds), strconv.Itoa(s.SSHFSPort),
-		strconv.Itoa(s.TekiCtrlPort), strconv.Itoa(s.TekiDataPort),
+		num(s.AgentPID), s.Name, strconv.Itoa(s.Display), s.Hostname, s.Status,
+		s.CreatedAt, s.Cookie, s.ClientIP, num(s.GraphicsPort), num(s.SoundPort),
+		s.LastChangeAt, s.Username, strconv.Itoa(s.AgeSeconds), num(s.SSHFSPort),
+		num(s.TekiCtrlPort), num(s.TekiDataPort),
 	}, "|")
 }
+
+// Creating reports a session the server lists while x2gostartagent is
+// still setting it up: it has no agent PID, cookie or ports yet, so it
+// cannot be resumed until it runs.
+func (s SessionInfo) Creating() bool { return s.AgentPID == 0 }

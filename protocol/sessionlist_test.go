@@ -94,3 +94,37 @@ func TestParseSessionListErrors(t *testing.T) {
 		}
 	}
 }
+
+// creatingLine is a real x2golistsessions line, captured on the lab while
+// another client's x2gostartagent was setting the session up.
+const creatingLine = "|x2gotest-51-1795658434_stRxterm_dp24|51|vm|R|2026-11-26T02:00:34|||||2026-11-26T02:00:34|x2gotest|1|||"
+
+func TestParseSessionListCreating(t *testing.T) {
+	list, err := ParseSessionList(strings.Split(specList, "\n")[0] + "\n" + creatingLine + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Creating() {
+		t.Fatalf("got %+v", list)
+	}
+	want := SessionInfo{Name: "x2gotest-51-1795658434_stRxterm_dp24", Display: 51, Hostname: "vm", Status: "R",
+		CreatedAt: "2026-11-26T02:00:34", LastChangeAt: "2026-11-26T02:00:34", Username: "x2gotest",
+		AgeSeconds: 1, TekiCtrlPort: -1, TekiDataPort: -1}
+	if list[1] != want || !list[1].Creating() {
+		t.Errorf("session in creation:\n got %+v\nwant %+v", list[1], want)
+	}
+	if got := list[1].Line(); got != creatingLine {
+		t.Errorf("Line() = %q, want %q", got, creatingLine)
+	}
+	// Without a PID nothing else of the agent may be there: a half
+	// line is malformed, not a session in creation.
+	for _, bad := range []string{
+		strings.Replace(creatingLine, "R|2026-11-26T02:00:34||", "R|2026-11-26T02:00:34|39ed8a3200a10b011df468acc8dc54dc|", 1),
+		strings.Replace(creatingLine, "|x2gotest|1|||", "|x2gotest|1|48204||", 1),
+		"0" + creatingLine,
+	} {
+		if _, err := ParseSessionList(bad); !errors.Is(err, ErrMalformed) {
+			t.Errorf("ParseSessionList(%q) = %v, want ErrMalformed", bad, err)
+		}
+	}
+}

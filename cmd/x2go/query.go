@@ -94,13 +94,15 @@ type sessionJSON struct {
 	SoundPort    int    `json:"sound_port"`
 	SSHFSPort    int    `json:"sshfs_port"`
 	AgeSeconds   int    `json:"age_seconds"`
+	// Creating: the server is still setting the session up (no agent yet).
+	Creating bool `json:"creating,omitempty"`
 }
 
 func toSessionJSON(si x2go.SessionInfo) sessionJSON {
 	j := sessionJSON{Name: si.Name, Status: si.Status, Display: si.Display, AgentPID: si.AgentPID,
 		Hostname: si.Hostname, Username: si.Username, CreatedAt: si.CreatedAt, LastChangeAt: si.LastChangeAt,
 		ClientIP: si.ClientIP, GraphicsPort: si.GraphicsPort, SoundPort: si.SoundPort,
-		SSHFSPort: si.SSHFSPort, AgeSeconds: si.AgeSeconds}
+		SSHFSPort: si.SSHFSPort, AgeSeconds: si.AgeSeconds, Creating: si.Creating()}
 	if n, err := x2go.ParseSessionName(si.Name); err == nil {
 		j.Type, j.Command = n.Type, n.Command
 	}
@@ -128,7 +130,11 @@ func cmdList(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(tw, "NAME\tSTATUS\tTYPE\tCOMMAND\tDISPLAY\tCREATED")
 		for _, si := range list {
 			j := toSessionJSON(si)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t:%d\t%s\n", j.Name, statusWord(j.Status), j.Type, j.Command, j.Display, j.CreatedAt)
+			status := statusWord(j.Status)
+			if j.Creating {
+				status = "starting"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t:%d\t%s\n", j.Name, status, j.Type, j.Command, j.Display, j.CreatedAt)
 		}
 		return tw.Flush()
 	})
