@@ -488,3 +488,49 @@ func TestFaultSessionInCreation(t *testing.T) {
 		t.Errorf("after the refused resume: status %v, nxproxy %d", s.Status(), s.NXProxyPID())
 	}
 }
+
+// TestFaultSuspendIgnored: x2gosuspend-session exits 0 without suspending
+// when the agent's state file lags behind (right after a resume). The
+// suspend is repeated until the server lists the session suspended, and a
+// server that never does gives ErrNotSuspended, not a false success.
+func TestFaultSuspendIgnored(t *testing.T) {
+	faultLeakCheck(t)
+	suspended := realSessionLine
+	running := strings.Replace(realSessionLine, "|vm|S|", "|vm|R|", 1)
+	name := strings.Split(realSessionLine, "|")[1]
+
+	var mu sync.Mutex
+	calls, effectiveFrom := 0, 3 // the third request takes effect
+	list := func(string) fakesshd.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if effectiveFrom > 0 && calls >= effectiveFrom {
+			return fakesshd.Output(suspended)
+		}
+		return fakesshd.Output(running)
+	}
+	suspend := func(string) fakesshd.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return fakesshd.Output("")
+	}
+	srv := fakesshd.New(t, nil)
+	srv.SetHandler(fakesshd.Standard().WithFunc("x2golistsessions", list).WithFunc("x2gosuspend-session", suspend))
+	s := connectFault(t, srv, nil)
+
+	if err := s.SuspendSession(testCtx(t), name); err != nil {
+		t.Fatalf("SuspendSession: %v", err)
+	}
+	mu.Lock()
+	if calls != 3 {
+		t.Errorf("x2gosuspend-session ran %d times, want 3", calls)
+	}
+	calls, effectiveFrom = 0, 0 // never takes effect
+	mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.SuspendSession(ctx, name); !errors.Is(err, x2go.ErrNotSuspended) {
+		t.Fatalf("SuspendSession on a server that keeps it running: %v, want ErrNotSuspended", err)
+	}
+}

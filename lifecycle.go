@@ -37,6 +37,9 @@ var (
 	// ErrSessionNotReady: the server lists the session, but
 	// x2gostartagent is still setting it up (no agent yet).
 	ErrSessionNotReady = errors.New("x2go: the session is still being started on the server")
+	// ErrNotSuspended: the server kept running a session it was asked to
+	// suspend.
+	ErrNotSuspended = errors.New("x2go: the server did not suspend the session")
 	// ErrSessionActive: this Session already drives a running session.
 	ErrSessionActive = errors.New("x2go: this Session already drives a running session")
 )
@@ -651,7 +654,30 @@ func (s *Session) suspendIfRunning(ctx context.Context, name string, check bool)
 			return fmt.Errorf("%w: %s", ErrNoSuchSession, name)
 		}
 	}
-	return s.endByName(ctx, name, false)
+	// x2gosuspend-session signals the agent only when its state file says
+	// STARTING, RESUMING or RUNNING; right after x2goresume-session the file
+	// may still say SUSPENDED, and the script then does nothing and exits 0
+	// while the session runs on (seen on the lab with a suspend issued as
+	// soon as a resume returned). So look, and try again until the server
+	// lists the session suspended.
+	const attempts = 20
+	for i := 1; ; i++ {
+		if err := s.endByName(ctx, name, false); err != nil {
+			return err
+		}
+		st, err := s.serverStatus(ctx, name)
+		if err != nil || st != StatusRunning {
+			return err
+		}
+		if i == attempts {
+			return fmt.Errorf("%w: %s is still running after %d suspend requests", ErrNotSuspended, name, attempts)
+		}
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // TerminateSession terminates the server session called name.
