@@ -313,7 +313,10 @@ func (p *Proxy) wait() {
 			e.LogTail = werr.Error()
 		}
 		err = e
-		p.log.Warn("nxproxy: exited", "pid", p.cmd.Process.Pid, "err", err)
+		// Debug, not Warn: the owner learns of it through Done and Err and
+		// decides what it means (a session suspended or terminated from
+		// another client ends nxproxy too).
+		p.log.Debug("nxproxy: exited", "pid", p.cmd.Process.Pid, "err", err)
 	} else {
 		p.log.Debug("nxproxy: stopped", "pid", p.cmd.Process.Pid, "err", werr)
 	}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/x2go-go/x2go/internal/testserver"
+)
+
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// attended is a CLI process that stays with its session (-N, -R, --try-resume).
+type attended struct {
+	cmd  *exec.Cmd
+	out  syncBuffer
+	done chan struct{}
+	err  error
+}
+
+// startAttended starts `x2go pyhoca-cli ARGS...` in the background; it is
+// killed at cleanup if the test left it running.
+func (c *cliLab) startAttended(t *testing.T, args ...string) *attended {
+	t.Helper()
+	a := &attended{done: make(chan struct{})}
+	a.cmd = exec.Command(c.bin, append([]string{"pyhoca-cli"}, args...)...)
+	a.cmd.Env = c.env
+	a.cmd.Stdout, a.cmd.Stderr = &a.out, &a.out
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { a.err = a.cmd.Wait(); close(a.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-a.done:
+		default:
+			t.Errorf("x2go pyhoca-cli %v still runs at the end of the test; killing it\n%s", args, a.out.String())
+			a.cmd.Process.Kill()
+			<-a.done
+		}
+	})
+	return a
+}
+
+// interrupt sends Ctrl-C and waits for the process to exit with status 0.
+func (a *attended) interrupt(t *testing.T) {
+	t.Helper()
+	if err := a.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	a.waitExit(t)
+}
+
+func (a *attended) waitExit(t *testing.T) {
+	t.Helper()
+	select {
+	case <-a.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("x2go pyhoca-cli did not exit within a minute:\n%s", a.out.String())
+	}
+	if a.err != nil {
+		t.Fatalf("x2go pyhoca-cli: %v\n%s", a.err, a.out.String())
+	}
+}
+
+// waitStatuses waits until the server's sessions and their status letters
+// are want (e.g. "R", "S", "" for none), in listing order.
+func waitStatuses(t *testing.T, lab *testserver.Lab, want string, d time.Duration) []string {
+	t.Helper()
+	var names, got []string
+	for deadline := time.Now().Add(d); ; {
+		names, got = nil, nil
+		for _, line := range lab.Sessions(t) {
+			if f := strings.Split(line, "|"); len(f) > 4 {
+				names = append(names, f[1])
+				got = append(got, f[4])
+			}
+		}
+		if strings.Join(got, " ") == want {
+			return names
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server lists %v %v, want %q", names, got, want)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// TestE2EPyhocaCLILifecycle drives sessions through the pyhoca-cli front
+// end as a script would: -N stays with its session until Ctrl-C suspends
+// it; --try-resume takes the suspended session up again; -S ALL from a
+// second invocation suspends it, and the attending process notices and
+// exits; -R NEWEST --terminate-on-ctrl-c resumes it and Ctrl-C terminates
+// it; -T ALL ends a session another process attends.
+func TestE2EPyhocaCLILifecycle(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	t.Cleanup(func() { lab.TerminateAll(t) })
+	c := newCLILab(t, lab)
+	conn := []string{"--server", lab.Host, "-p", strconv.Itoa(lab.Port), "-u", lab.User,
+		"--ssh-privkey", lab.Key}
+
+	a := c.startAttended(t, append(conn, "-N", "-c", "xterm")...)
+	name := waitStatuses(t, lab, "R", time.Minute)[0]
+	waitOutput(t, &a.out, "Press CTRL+C to suspend the running session...")
+	if r := c.exec(t, "xwininfo", "-root", "-tree"); r.code != 0 || !strings.Contains(r.stdout, `"X2GO-`+name+`"`) {
+		t.Errorf("no window X2GO-%s on the client display:\n%s%s", name, r.stdout, r.stderr)
+	}
+	a.interrupt(t)
+	waitStatuses(t, lab, "S", 30*time.Second)
+	waitOutput(t, &a.out, "X2Go session "+name+" has been suspended")
+
+	a = c.startAttended(t, append(conn, "--try-resume", "-c", "xterm")...)
+	waitStatuses(t, lab, "R", time.Minute)
+	waitOutput(t, &a.out, "Press CTRL+C to suspend the running session...")
+	// Right after the resume: the agent may not have taken it up yet.
+	if r := c.exec(t, c.bin, append([]string{"pyhoca-cli"}, append(conn, "-S", "ALL")...)...); r.code != 0 {
+		t.Fatalf("-S ALL exited %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	waitStatuses(t, lab, "S", 30*time.Second)
+	a.waitExit(t) // the attending process saw its session suspended elsewhere
+	waitOutput(t, &a.out, "X2Go session "+name+" has been suspended")
+
+	a = c.startAttended(t, append(conn, "-R", "NEWEST", "--terminate-on-ctrl-c")...)
+	waitStatuses(t, lab, "R", time.Minute)
+	waitOutput(t, &a.out, "Press CTRL+C to terminate the running session...")
+	a.interrupt(t)
+	waitStatuses(t, lab, "", 30*time.Second)
+	waitOutput(t, &a.out, "X2Go session "+name+" has been terminated")
+
+	a = c.startAttended(t, append(conn, "-N", "-c", "xterm")...)
+	name2 := waitStatuses(t, lab, "R", time.Minute)[0]
+	waitOutput(t, &a.out, "Press CTRL+C to suspend the running session...")
+	if r := c.exec(t, c.bin, append([]string{"pyhoca-cli"}, append(conn, "-T", "ALL")...)...); r.code != 0 {
+		t.Fatalf("-T ALL exited %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	waitStatuses(t, lab, "", 30*time.Second)
+	a.waitExit(t)
+	// pyhoca-cli's words for a session that ended elsewhere.
+	waitOutput(t, &a.out, "X2Go session "+name2+" has terminated")
+	if strings.Contains(a.out.String(), "WARN") {
+		t.Errorf("warnings that pyhoca-cli does not print:\n%s", a.out.String())
+	}
+}
+
+// waitOutput waits up to 30 s for text in a process's output.
+func waitOutput(t *testing.T, out *syncBuffer, text string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), text); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the output:\n%s", text, out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
