@@ -449,8 +449,8 @@ func (s *Session) watchGraphics(g *graphics, name string) {
 }
 
 // stopGraphics stops nxproxy and the forward of the session this Session
-// drives, and waits for their goroutines. removeDir deletes the local
-// session directory (after terminate).
+// drives, and waits for their goroutines. The local session directory
+// stays (endOwn removes it after a terminate).
 func (s *Session) stopGraphics(ctx context.Context) {
 	s.term.mu.Lock()
 	g := s.term.gfx
