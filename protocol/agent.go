@@ -140,7 +140,7 @@ type ServerError struct {
 // Error names the script, its status and the recognised cause or the
 // first line of its stderr.
 func (e *ServerError) Error() string {
-	msg := firstLine(e.Stderr)
+	msg := RedactCookies(firstLine(e.Stderr))
 	if e.Err != nil {
 		msg = e.Err.Error()
 	}

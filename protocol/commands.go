@@ -274,9 +274,14 @@ var (
 		8-png 16m-png 16m-rgb 16m-rle`)
 )
 
-// Defaults used by the start and resume builders for zero values; they
-// are what pyhoca-cli sends (seen in the lab trace).
+// Defaults of a session's parameters: what pyhoca-cli sends (seen in the
+// lab trace). The start and resume builders use them for zero values, and
+// the library, the CLI and the pyhoca-cli front end take them from here,
+// so each default is written once.
 const (
+	DefaultCommand     = "TERMINAL"
+	DefaultSoundSystem = "none"
+
 	DefaultGeometry  = "800x600"
 	DefaultLink      = "adsl"
 	DefaultPack      = "16m-jpeg-9"
@@ -529,7 +534,7 @@ func RunCommandCmd(p RunParams) (string, error) {
 	case strings.TrimSpace(p.Command) == "" || hasControl(p.Command):
 		return "", invalid("command", p.Command, "a command without control characters")
 	}
-	sound := orDefault(p.SoundSystem, "none")
+	sound := orDefault(p.SoundSystem, DefaultSoundSystem)
 	if !slices.Contains(soundSystems, sound) {
 		return "", invalid("sound system", sound, "one of pulse, esd, arts, none")
 	}

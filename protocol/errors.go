@@ -32,12 +32,13 @@ func (e *ParseError) Error() string {
 // Is makes errors.Is(err, ErrMalformed) true for every *ParseError.
 func (e *ParseError) Is(target error) bool { return target == ErrMalformed }
 
-// newParseError builds a *ParseError, cutting the offending text to 200 bytes.
+// newParseError builds a *ParseError, with cookies redacted from the
+// offending text and the message, and the text cut to 200 bytes.
 func newParseError(what string, line int, text, format string, args ...any) *ParseError {
 	if len(text) > 200 {
 		text = text[:200] + "..."
 	}
-	return &ParseError{What: what, Line: line, Msg: fmt.Sprintf(format, args...), Text: text}
+	return &ParseError{What: what, Line: line, Msg: RedactCookies(fmt.Sprintf(format, args...)), Text: RedactCookies(text)}
 }
 
 // Sentinels for recognised x2goserver failures, matched with errors.Is on

@@ -10,36 +10,41 @@ import (
 // 16 '|'-separated fields, or 14 for shadow sessions (Telekinesis ports
 // then -1). Blank lines are skipped; empty output means no sessions.
 // Numeric fields must be numbers, the status R, S or F and the name a
-// valid session name; any other line gives a *ParseError naming it.
+// valid session name.
+//
+// A line that does not have that shape is skipped and reported in skipped
+// (a *ParseError naming the line, cookie redacted); the other sessions are
+// still returned. One broken line must not hide the user's other sessions,
+// nor stop a client from suspending or tracking them.
 //
 // A session caught while x2gostartagent sets it up is listed before it has
 // an agent: its PID, cookie, client address and ports are still empty
 // (seen on the lab while another client started a session). Such a line
 // is a session in creation (SessionInfo.Creating), not an error: one
 // client starting a session must not break every other client's listing.
-func ParseSessionList(out string) ([]SessionInfo, error) {
-	var list []SessionInfo
+func ParseSessionList(out string) (list []SessionInfo, skipped []*ParseError) {
 	for i, line := range splitLines(out) {
 		if isBlank(line) {
 			continue
 		}
 		s, err := parseSessionLine(line, i+1)
 		if err != nil {
-			return nil, err
+			skipped = append(skipped, err)
+			continue
 		}
 		list = append(list, s)
 	}
-	return list, nil
+	return list, skipped
 }
 
 // parseSessionLine parses one non-blank line of a session list.
-func parseSessionLine(line string, n int) (SessionInfo, error) {
+func parseSessionLine(line string, n int) (SessionInfo, *ParseError) {
 	const what = "x2golistsessions"
 	f := strings.Split(line, "|")
 	if len(f) != 16 && len(f) != 14 {
 		return SessionInfo{}, newParseError(what, n, line, "%d fields, want 16 (or 14 for a shadow session)", len(f))
 	}
-	bad := func(field int, want string) error {
+	bad := func(field int, want string) *ParseError {
 		return newParseError(what, n, line, "field %d (%q) is not %s", field, f[field], want)
 	}
 	s := SessionInfo{

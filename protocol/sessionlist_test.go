@@ -16,9 +16,9 @@ const specList = `32283|x2gotest-51-1795627896_stRxterm_dp24|51|vm|S|2026-11-25T
 `
 
 func TestParseSessionList(t *testing.T) {
-	list, err := ParseSessionList(specList)
-	if err != nil {
-		t.Fatal(err)
+	list, skipped := ParseSessionList(specList)
+	if skipped != nil {
+		t.Fatal(skipped)
 	}
 	if len(list) != 4 {
 		t.Fatalf("%d sessions, want 4", len(list))
@@ -38,12 +38,12 @@ func TestParseSessionList(t *testing.T) {
 	if list[0].Line() != strings.Split(specList, "\n")[0] {
 		t.Errorf("Line() = %q", list[0].Line())
 	}
-	if l, err := ParseSessionList(""); err != nil || l != nil {
-		t.Errorf("empty: %v, %v", l, err)
+	if l, skipped := ParseSessionList(""); skipped != nil || l != nil {
+		t.Errorf("empty: %v, %v", l, skipped)
 	}
 	teki := strings.Replace(strings.Split(specList, "\n")[0], "|-1|-1", "|48205|48206", 1)
-	if l, err := ParseSessionList(teki); err != nil || l[0].TekiCtrlPort != 48205 || l[0].TekiDataPort != 48206 {
-		t.Errorf("telekinesis: %+v, %v", l, err)
+	if l, skipped := ParseSessionList(teki); skipped != nil || l[0].TekiCtrlPort != 48205 || l[0].TekiDataPort != 48206 {
+		t.Errorf("telekinesis: %+v, %v", l, skipped)
 	}
 }
 
@@ -52,9 +52,9 @@ func TestParseSessionListTrace(t *testing.T) {
 	n := 0
 	for _, r := range traceWithPrefix(t, "export HOSTNAME && { x2golistsessions") {
 		out := innerStdout(t, r)
-		list, err := ParseSessionList(out)
-		if err != nil {
-			t.Fatalf("%v", err)
+		list, skipped := ParseSessionList(out)
+		if skipped != nil {
+			t.Fatalf("%v", skipped)
 		}
 		if len(list) != strings.Count(out, "\n") {
 			t.Errorf("%d sessions from %q", len(list), out)
@@ -71,7 +71,10 @@ func TestParseSessionListTrace(t *testing.T) {
 	}
 }
 
-func TestParseSessionListErrors(t *testing.T) {
+// TestParseSessionListSkipsBadLines: a malformed line is reported and
+// skipped; the good sessions around it are kept, and the report carries
+// no cookie.
+func TestParseSessionListSkipsBadLines(t *testing.T) {
 	good := strings.Split(specList, "\n")[0]
 	f := strings.Split(good, "|")
 	with := func(i int, v string) string {
@@ -87,10 +90,16 @@ func TestParseSessionListErrors(t *testing.T) {
 		with(8, "0"), with(8, "65536"), with(9, "+5"), with(12, "1e3"), with(13, "-1"),
 		with(14, "-2"), with(15, "x"),
 	} {
-		_, err := ParseSessionList(good + "\n" + bad + "\n")
-		var pe *ParseError
-		if !errors.As(err, &pe) || pe.Line != 2 {
-			t.Errorf("%q: err = %v, want *ParseError on line 2", bad, err)
+		list, skipped := ParseSessionList(good + "\n" + bad + "\n" + good + "\n")
+		if len(list) != 2 || list[0].Line() != good || list[1].Line() != good {
+			t.Errorf("%q: kept %d sessions, want the 2 good ones", bad, len(list))
+		}
+		if len(skipped) != 1 || skipped[0].Line != 2 || !errors.Is(skipped[0], ErrMalformed) {
+			t.Errorf("%q: skipped = %v, want one *ParseError on line 2", bad, skipped)
+			continue
+		}
+		if msg := skipped[0].Error(); strings.Contains(msg, f[6]) {
+			t.Errorf("%q: the report shows the session cookie: %s", bad, msg)
 		}
 	}
 }
@@ -100,9 +109,9 @@ func TestParseSessionListErrors(t *testing.T) {
 const creatingLine = "|x2gotest-51-1795658434_stRxterm_dp24|51|vm|R|2026-11-26T02:00:34|||||2026-11-26T02:00:34|x2gotest|1|||"
 
 func TestParseSessionListCreating(t *testing.T) {
-	list, err := ParseSessionList(strings.Split(specList, "\n")[0] + "\n" + creatingLine + "\n")
-	if err != nil {
-		t.Fatal(err)
+	list, skipped := ParseSessionList(strings.Split(specList, "\n")[0] + "\n" + creatingLine + "\n")
+	if skipped != nil {
+		t.Fatal(skipped)
 	}
 	if len(list) != 2 || list[0].Creating() {
 		t.Fatalf("got %+v", list)
@@ -123,8 +132,8 @@ func TestParseSessionListCreating(t *testing.T) {
 		strings.Replace(creatingLine, "|x2gotest|1|||", "|x2gotest|1|48204||", 1),
 		"0" + creatingLine,
 	} {
-		if _, err := ParseSessionList(bad); !errors.Is(err, ErrMalformed) {
-			t.Errorf("ParseSessionList(%q) = %v, want ErrMalformed", bad, err)
+		if list, skipped := ParseSessionList(bad); len(list) != 0 || len(skipped) != 1 || !errors.Is(skipped[0], ErrMalformed) {
+			t.Errorf("ParseSessionList(%q) = %v, %v; want the line skipped as malformed", bad, list, skipped)
 		}
 	}
 }
