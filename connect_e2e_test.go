@@ -54,7 +54,7 @@ func TestE2EAuthMethods(t *testing.T) {
 		{"rsa-pem-encrypted", func(o *x2go.Options) { o.KeyFiles = []string{lab.RSAPEMEncKey}; o.Passphrase = lab.Passphrase }},
 		{"passphrase-prompt", func(o *x2go.Options) {
 			o.KeyFiles = []string{lab.EncKey}
-			o.PassphrasePrompt = func(string) (string, error) { return lab.Passphrase, nil }
+			o.PassphrasePrompt = func(context.Context, string) (string, error) { return lab.Passphrase, nil }
 		}},
 		{"look-for-keys", func(o *x2go.Options) {
 			o.KeyFiles = nil
@@ -118,12 +118,12 @@ func TestE2EHostKeyUnknownRefused(t *testing.T) {
 	}
 
 	// A hook that says no keeps it refused; one that says yes accepts and stores it.
-	o.Hooks = &hostKeyHook{answer: false}
+	o.Hooks = (&hostKeyHook{answer: false}).hooks()
 	if _, err := connectLab(t, o); !errors.Is(err, x2go.ErrHostKeyUnknown) {
 		t.Fatalf("hook said no: err = %v", err)
 	}
 	asked := &hostKeyHook{answer: true}
-	o.Hooks = asked
+	o.Hooks = asked.hooks()
 	if _, err := connectLab(t, o); err != nil {
 		t.Fatalf("hook said yes: %v", err)
 	}
@@ -135,7 +135,7 @@ func TestE2EHostKeyUnknownRefused(t *testing.T) {
 		t.Fatalf("known_hosts after accepting = %q (comment must stay, entry appended)", b)
 	}
 	// Now known: no hook needed.
-	o.Hooks = nil
+	o.Hooks = x2go.Hooks{}
 	if _, err := connectLab(t, o); err != nil {
 		t.Fatalf("connect with the stored key: %v", err)
 	}
@@ -182,7 +182,7 @@ func TestE2EHostKeyChangedAlwaysRefused(t *testing.T) {
 	}{
 		{"strict", func(*x2go.Options) {}},
 		{"add-to-known-hosts", func(o *x2go.Options) { o.AddToKnownHosts = true }},
-		{"hook-says-yes", func(o *x2go.Options) { o.Hooks = &hostKeyHook{answer: true} }},
+		{"hook-says-yes", func(o *x2go.Options) { o.Hooks = (&hostKeyHook{answer: true}).hooks() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := labOptions(lab)

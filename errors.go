@@ -2,8 +2,12 @@ package x2go
 
 import (
 	"errors"
-	"fmt"
 
+	"github.com/x2go-go/x2go/internal/control"
+	"github.com/x2go-go/x2go/internal/nxproxy"
+	"github.com/x2go-go/x2go/internal/remote"
+	"github.com/x2go-go/x2go/internal/term"
+	"github.com/x2go-go/x2go/internal/tunnel"
 	"github.com/x2go-go/x2go/protocol"
 	"github.com/x2go-go/x2go/sshconn"
 )
@@ -33,17 +37,41 @@ var (
 	// ErrMalformed: the server's answer did not have the documented shape.
 	ErrMalformed = protocol.ErrMalformed
 	// ErrNotConnected: the operation needs Connect first.
-	ErrNotConnected = errors.New("x2go: session is not connected")
-	// ErrFeatureMissing: the server lacks a feature the operation needs.
-	ErrFeatureMissing = errors.New("x2go: server lacks a feature")
+	ErrNotConnected = errors.New("x2go: not connected")
+	// ErrConnectAborted: Disconnect gave up a connect in progress.
+	ErrConnectAborted = errors.New("x2go: connect aborted by Disconnect")
+	// ErrFeatureMissing: the server lacks a feature the operation needs
+	// (see *FeatureError).
+	ErrFeatureMissing = control.ErrFeatureMissing
 	// ErrRemoteHome: the user's home directory on the server is missing.
-	ErrRemoteHome = errors.New("x2go: remote home directory does not exist")
+	ErrRemoteHome = control.ErrRemoteHome
 	// ErrNotX2GoServer: the server has no x2goserver installed.
-	ErrNotX2GoServer = errors.New("x2go: not an X2Go server")
+	ErrNotX2GoServer = control.ErrNotX2GoServer
 	// ErrServerCommand: an x2goserver command failed (see *ServerError).
 	ErrServerCommand = protocol.ErrServerCommand
 	// ErrNoSuchSession: no session of that name is listed on the server.
-	ErrNoSuchSession = errors.New("x2go: no such session")
+	ErrNoSuchSession = remote.ErrNoSuchSession
+	// ErrNotSuspended: the server kept running a session it was asked to
+	// suspend.
+	ErrNotSuspended = remote.ErrNotSuspended
+
+	// ErrNoSuchCommand: the server cannot run the session command.
+	ErrNoSuchCommand = term.ErrNoSuchCommand
+	// ErrSessionLimit: the server's per-user session limit is reached.
+	ErrSessionLimit = protocol.ErrSessionLimit
+	// ErrAccessDenied: the owner refused desktop sharing.
+	ErrAccessDenied = protocol.ErrAccessDenied
+	// ErrTunnel: the graphics port forward could not be opened.
+	ErrTunnel = tunnel.ErrDialFailed
+	// ErrProxyExited: nxproxy ended (see *nxproxy.ExitError in the chain).
+	ErrProxyExited = nxproxy.ErrExited
+	// ErrNoActiveSession: the operation needs a session this Session drives.
+	ErrNoActiveSession = term.ErrNoActiveSession
+	// ErrSessionNotReady: the server lists the session, but
+	// x2gostartagent is still setting it up (no agent yet).
+	ErrSessionNotReady = term.ErrSessionNotReady
+	// ErrSessionActive: this Session already drives a running session.
+	ErrSessionActive = term.ErrSessionActive
 )
 
 // HostKeyError is the error for an unknown or changed host key; its
@@ -53,13 +81,9 @@ type HostKeyError = sshconn.HostKeyError
 // AuthError is the error for a refused login.
 type AuthError = sshconn.AuthError
 
-// FeatureError reports a server feature that is missing.
-type FeatureError struct{ Feature string }
-
-func (e *FeatureError) Error() string {
-	return fmt.Sprintf("x2go: the server does not support %s", e.Feature)
-}
-func (e *FeatureError) Is(target error) bool { return target == ErrFeatureMissing }
+// FeatureError reports a server feature that is missing; it matches
+// ErrFeatureMissing.
+type FeatureError = control.FeatureError
 
 // ServerError reports an x2goserver command that failed; its Err field
 // holds a recognised cause (ErrSessionLimit, ErrAccessDenied) if any.

@@ -41,6 +41,23 @@ func startLabSession(t *testing.T, lab *testserver.Lab, p x2go.Params, hooks x2g
 	return s
 }
 
+// waitAgentState polls the agent's state file on the server
+// (~/.x2go/C-<name>/state) until it says state.
+func waitAgentState(t *testing.T, lab *testserver.Lab, name, state string, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var got string
+	for ctx.Err() == nil {
+		got, _ = lab.ServerCommand(ctx, "cat ~/.x2go/C-"+name+"/state 2>/dev/null")
+		if strings.TrimSpace(got) == state {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("agent of %s: state %q, want %s within %v", name, got, state, d)
+}
+
 var geometryRE = regexp.MustCompile(`(\d+)x(\d+)\+`)
 
 // windowSize is the WxH of the first window in xwininfo -tree output whose
@@ -71,7 +88,7 @@ func TestE2EDesktopGeometry(t *testing.T) {
 	lab := testserver.Start(t)
 	lab.Lock(t)
 	lab.TerminateAll(t)
-	s := startLabSession(t, lab, x2go.Params{Command: "xterm", SessionType: "desktop", Geometry: "1024x768"}, nil)
+	s := startLabSession(t, lab, x2go.Params{Command: "xterm", SessionType: "desktop", Geometry: "1024x768"}, x2go.Hooks{})
 	name := s.Name()
 	if n, err := x2go.ParseSessionName(name); err != nil || n.Type != "D" {
 		t.Fatalf("session %s is not a desktop session: %+v %v", name, n, err)
@@ -120,11 +137,14 @@ func TestE2EKilledNXProxyIsNoticed(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	hooks := newRecordingHooks()
-	s := startLabSession(t, lab, x2go.Params{Command: "xterm"}, hooks)
+	s := startLabSession(t, lab, x2go.Params{Command: "xterm"}, hooks.hooks())
 	// Kill nxproxy only once the session is really up (window mapped): an
 	// agent that loses its proxy while still starting exits instead of
 	// suspending, and the server marks the session failed.
 	waitWindow(t, lab, `"`+s.Title()+`"`, true, 30*time.Second)
+	// The window can map before the agent calls itself RUNNING (seen on a
+	// loaded machine: the agent then failed instead of suspending).
+	waitAgentState(t, lab, s.Name(), "RUNNING", 30*time.Second)
 	pid := s.NXProxyPID()
 	if pid == 0 {
 		t.Fatal("no nxproxy")
@@ -205,7 +225,7 @@ func TestE2EKilledSSHDIsNoticed(t *testing.T) {
 	lab.TerminateAll(t)
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	hooks := newRecordingHooks()
-	s := startLabSession(t, lab, x2go.Params{Command: "xterm"}, hooks)
+	s := startLabSession(t, lab, x2go.Params{Command: "xterm"}, hooks.hooks())
 	proxyPID := s.NXProxyPID()
 	sshd := sshdChildOf(t, lab.Port)
 	if err := syscall.Kill(sshd, syscall.SIGKILL); err != nil {

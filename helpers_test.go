@@ -1,6 +1,7 @@
 package x2go_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -21,13 +22,15 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // hostKeyHook answers CheckHostKey with answer and remembers the question.
 type hostKeyHook struct {
-	x2go.NopHooks
 	answer bool
 	mu     sync.Mutex
 	info   x2go.HostKeyInfo
 }
 
-func (h *hostKeyHook) CheckHostKey(_ context.Context, _ *x2go.Session, info x2go.HostKeyInfo) bool {
+// hooks returns Session hooks with h as CheckHostKey.
+func (h *hostKeyHook) hooks() x2go.Hooks { return x2go.Hooks{CheckHostKey: h.CheckHostKey} }
+
+func (h *hostKeyHook) CheckHostKey(_ context.Context, _ *x2go.ControlSession, info x2go.HostKeyInfo) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.info = info
@@ -67,4 +70,29 @@ func writeTempKey(t *testing.T) string {
 func runCmd(name string, args ...string) (string, error) {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	return string(out), err
+}
+
+// lockedBuffer collects output (a child process's, a logger's) while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func (b *lockedBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.b.Reset()
 }

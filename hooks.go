@@ -9,53 +9,53 @@ import (
 // HostKeyInfo describes a server host key that is not in known_hosts.
 type HostKeyInfo = sshconn.HostKeyInfo
 
-// Hooks are python-x2go's HOOK_* callbacks. Embed NopHooks in your own type
-// and override the methods you care about; NopHooks does nothing and, for
-// CheckHostKey, refuses (safe by default). Hooks are called from the
-// goroutine that noticed the event; they must not block for long and must
-// not call back into the same Session synchronously except where noted.
-type Hooks interface {
+// Hooks are python-x2go's HOOK_* callbacks. Every field is optional: a nil
+// hook does what python-x2go's default does, except CheckHostKey, whose
+// nil default refuses the key (safe by default).
+//
+// Hooks are a struct of func fields, as pgx's connection config has,
+// rather than an interface: adding a hook is adding a field, which breaks
+// no caller, while a new interface method breaks every implementation
+// that does not embed a no-op type. Set only the hooks you need.
+//
+// Hooks run on the goroutine that noticed the event, without any lock of
+// the Session held, so they may call the Session's accessors (Status,
+// Name, IsConnected, ...). They must not block for long, and must not call
+// a lifecycle method (Start, Resume, Suspend, Terminate, Disconnect) of the
+// same Session synchronously: hand that to another goroutine.
+type Hooks struct {
 	// CheckHostKey is asked about an unknown host key
-	// (HOOK_check_host_dialog). true accepts the key and stores it in
-	// known_hosts. Not called when Options.AddToKnownHosts is set, and never
-	// for a changed key, which is always refused.
-	CheckHostKey(ctx context.Context, s *Session, key HostKeyInfo) bool
-	// ControlSessionDeath: the SSH connection died while the session
-	// was connected (HOOK_on_control_session_death).
-	ControlSessionDeath(s *Session, err error)
+	// (HOOK_check_host_dialog); true accepts the key and stores it in
+	// known_hosts. Not asked when Options.AddToKnownHosts is set, and
+	// never for a changed key, which is always refused. The time a person
+	// takes to answer does not count against Options.ConnectTimeout; ctx
+	// ends when the connect is given up (Disconnect, the caller's ctx).
+	CheckHostKey func(ctx context.Context, c *ControlSession, key HostKeyInfo) bool
+	// ControlSessionDeath: the SSH connection died while the session was
+	// connected (HOOK_on_control_session_death).
+	ControlSessionDeath func(s *Session, err error)
 	// SessionStartupFailed: start or resume did not bring up a session
 	// (HOOK_session_startup_failed).
-	SessionStartupFailed(s *Session, err error)
+	SessionStartupFailed func(s *Session, err error)
 	// NoSuchCommand: the server cannot run the session command
 	// (HOOK_no_such_command).
-	NoSuchCommand(s *Session, command string)
-	// ForwardingTunnelSetupFailed: the graphics (or another) port forward
-	// could not be opened (HOOK_forwarding_tunnel_setup_failed). For the
-	// NX graphics forward the session is then faulty.
-	ForwardingTunnelSetupFailed(s *Session, host string, port int, subsystem string, err error)
-	// ProxyExited: nxproxy ended on its own while the session was up; the
-	// session is faulty or was suspended elsewhere (see StatusChanged).
-	ProxyExited(s *Session, err error)
-	// StatusChanged reports a transition of the session's status, e.g.
-	// running → suspended (HOOK_on_session_has_been_suspended,
-	// HOOK_on_session_has_terminated, HOOK_on_session_has_started_by_me,
-	// HOOK_on_session_has_resumed_by_me, ... in one place; By tells who).
-	StatusChanged(s *Session, change StatusChange)
-	// Progress reports start/resume progress 0..100, -1 on failure.
-	Progress(s *Session, percent int)
+	NoSuchCommand func(s *Session, command string)
+	// ForwardingTunnelSetupFailed: a port forward could not be opened
+	// (HOOK_forwarding_tunnel_setup_failed). For the graphics ("NX Proxy")
+	// the session is then faulty.
+	ForwardingTunnelSetupFailed func(s *Session, host string, port int, subsystem string, err error)
+	// ProxyExited: the graphics (nxproxy) ended on their own while the
+	// session was up; the session is faulty until the server says whether
+	// it was suspended or terminated elsewhere (see StatusChanged).
+	ProxyExited func(s *Session, err error)
+	// ServiceFailed: an optional part of the running session (folder
+	// sharing, printing, MIME box, sound) could not start or ended on its
+	// own. The session goes on without it.
+	ServiceFailed func(s *Session, service string, err error)
+	// StatusChanged reports every transition of the session's status,
+	// e.g. running → suspended (python-x2go's HOOK_on_session_has_*
+	// hooks in one place; ByMe tells who caused it).
+	StatusChanged func(s *Session, change StatusChange)
+	// Progress reports start and resume progress 0..100, -1 on failure.
+	Progress func(s *Session, percent int)
 }
-
-// NopHooks implements Hooks with no-ops; CheckHostKey refuses.
-type NopHooks struct{}
-
-func (NopHooks) CheckHostKey(context.Context, *Session, HostKeyInfo) bool { return false }
-func (NopHooks) ControlSessionDeath(*Session, error)                      {}
-func (NopHooks) SessionStartupFailed(*Session, error)                     {}
-func (NopHooks) NoSuchCommand(*Session, string)                           {}
-func (NopHooks) ForwardingTunnelSetupFailed(*Session, string, int, string, error) {
-}
-func (NopHooks) ProxyExited(*Session, error)          {}
-func (NopHooks) StatusChanged(*Session, StatusChange) {}
-func (NopHooks) Progress(*Session, int)               {}
-
-var _ Hooks = NopHooks{}

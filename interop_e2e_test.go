@@ -5,7 +5,6 @@ package x2go_test
 // on the real lab server and the lab's client display.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,24 +21,6 @@ import (
 	"github.com/x2go-go/x2go/internal/testserver"
 	"go.uber.org/goleak"
 )
-
-// lockedBuffer collects a child process's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // pyhocaProc is a pyhoca-cli running in the background against the lab.
 type pyhocaProc struct {
@@ -414,7 +394,7 @@ func TestE2EInteropPyhocaStartGoResume(t *testing.T) {
 	// The library resumes it by name.
 	hooks := newRecordingHooks()
 	o := sessionOptions(t, lab, x2go.Params{Command: "xterm"})
-	o.Hooks = hooks
+	o.Hooks = hooks.hooks()
 	s, err := x2go.NewSession(o)
 	if err != nil {
 		t.Fatal(err)

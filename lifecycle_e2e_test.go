@@ -21,7 +21,6 @@ import (
 
 // recordingHooks records what the library reported.
 type recordingHooks struct {
-	x2go.NopHooks
 	mu       sync.Mutex
 	changes  []x2go.StatusChange
 	progress []int
@@ -31,6 +30,16 @@ type recordingHooks struct {
 }
 
 func newRecordingHooks() *recordingHooks { return &recordingHooks{events: make(chan string, 64)} }
+
+// hooks returns the recorder as Session hooks.
+func (h *recordingHooks) hooks() x2go.Hooks {
+	return x2go.Hooks{
+		StatusChanged:       h.StatusChanged,
+		Progress:            h.Progress,
+		ControlSessionDeath: h.ControlSessionDeath,
+		ProxyExited:         h.ProxyExited,
+	}
+}
 
 func (h *recordingHooks) note(ev string) {
 	select {
@@ -165,7 +174,7 @@ func TestE2ERootlessLifecycle(t *testing.T) {
 
 	hooks := newRecordingHooks()
 	o := sessionOptions(t, lab, x2go.Params{Command: "xterm"})
-	o.Hooks = hooks
+	o.Hooks = hooks.hooks()
 	s, err := x2go.NewSession(o)
 	if err != nil {
 		t.Fatal(err)

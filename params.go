@@ -1,7 +1,13 @@
 package x2go
 
+import (
+	"github.com/x2go-go/x2go/internal/nxproxy"
+	"github.com/x2go-go/x2go/protocol"
+)
+
 // Params are the parameters of a new or resumed X2Go session (python-x2go's
-// terminal parameters). The zero value means python-x2go's defaults.
+// terminal parameters). The zero value of a field means its default, the
+// protocol package's Default* constant (what pyhoca-cli sends).
 type Params struct {
 	// Command is the session command: a program (xterm), a desktop meta
 	// name (KDE, XFCE, ...), a generic name (TERMINAL, WWWBROWSER), RDP,
@@ -44,24 +50,18 @@ type Params struct {
 	Env []string
 }
 
+// withDefaults fills in what the protocol builders do not default
+// themselves; the rest stays zero and the builders use the protocol
+// package's Default* values.
 func (p Params) withDefaults() Params {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
+	if p.Command == "" {
+		p.Command = protocol.DefaultCommand
 	}
-	def(&p.Command, "TERMINAL")
-	def(&p.Geometry, "800x600")
-	def(&p.Link, "adsl")
-	def(&p.Pack, "16m-jpeg-9")
-	def(&p.CacheType, "unix-kde")
-	def(&p.KbLayout, "null")
-	def(&p.KbType, "auto")
-	def(&p.Clipboard, "both")
-	def(&p.SoundSystem, "none")
-	def(&p.NXProxy, "/usr/bin/nxproxy")
-	if p.Depth == 0 {
-		p.Depth = 24
+	if p.SoundSystem == "" {
+		p.SoundSystem = protocol.DefaultSoundSystem
+	}
+	if p.NXProxy == "" {
+		p.NXProxy = nxproxy.DefaultBinary
 	}
 	return p
 }

@@ -24,7 +24,7 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 
-	s := startLabSession(t, lab, x2go.Params{SessionType: "published"}, nil)
+	s := startLabSession(t, lab, x2go.Params{SessionType: "published"}, x2go.Hooks{})
 	name := s.Name()
 	if n, err := x2go.ParseSessionName(name); err != nil || n.Type != "P" || n.Command != "PUBLISHED" {
 		t.Fatalf("session %s is not a published-applications session: %+v %v", name, n, err)

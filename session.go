@@ -2,58 +2,135 @@ package x2go
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
+	"time"
 
+	"github.com/x2go-go/x2go/internal/graphics"
+	"github.com/x2go-go/x2go/internal/nxproxy"
+	"github.com/x2go-go/x2go/internal/service"
+	"github.com/x2go-go/x2go/internal/term"
+	"github.com/x2go-go/x2go/internal/tunnel"
 	"github.com/x2go-go/x2go/protocol"
-	"github.com/x2go-go/x2go/sshconn"
 )
 
-// Session is one SSH control connection to an X2Go server plus the X2Go
-// session this client drives on it (python-x2go's X2GoSession). It is safe
-// for concurrent use.
+// Session is python-x2go's X2GoSession: a control session (the SSH
+// connection and every query on it) and the X2Go session this client
+// drives on it. It is safe for concurrent use.
 type Session struct {
-	opts  Options
-	hooks Hooks
-	log   *slog.Logger
+	opts     Options
+	hooks    Hooks
+	log      *slog.Logger
+	ctrl     *ControlSession
+	ownsCtrl bool // opened by NewSession, closed by Disconnect
 
-	mu       sync.Mutex
-	conn     *sshconn.Conn
-	home     string
-	features []string
-	versions map[string]string
-	watchWG  sync.WaitGroup
-	closing  chan struct{}
-
-	term termState // the X2Go session this client drives (lifecycle.go)
+	gfx  *graphics.Service
+	term *term.Session
 }
 
 // NewSession checks opts and returns an unconnected Session.
 func NewSession(opts Options) (*Session, error) {
-	if opts.Server == "" {
-		return nil, errors.New("x2go: Options.Server is empty")
-	}
-	if opts.Username == "" {
-		return nil, errors.New("x2go: Options.Username is empty")
-	}
-	s := &Session{opts: opts, hooks: opts.Hooks, log: opts.Logger}
-	if s.hooks == nil {
-		s.hooks = NopHooks{}
+	s := &Session{opts: opts, hooks: opts.Hooks, log: opts.Logger, ctrl: opts.ControlSession}
+	if s.ctrl == nil {
+		ctrl, err := NewControlSession(opts)
+		if err != nil {
+			return nil, err
+		}
+		s.ctrl, s.ownsCtrl = ctrl, true
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if opts.ProfileName == "" {
-		s.opts.ProfileName = "UNKNOWN"
+	if s.opts.ProfileName == "" {
+		s.opts.ProfileName = s.ctrl.ProfileName()
 	}
-	s.initTerm()
+	p := opts.Params.withDefaults()
+	env := p.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	s.gfx = graphics.New(graphics.Config{
+		NXProxy: p.NXProxy, SessionsRoot: s.sessionsRoot(), Env: env,
+		ServerIsLocal: tunnel.IsLocalHost(s.ctrl.Server()),
+		OnTunnelFailed: func(host string, port int, err error) {
+			if h := s.hooks.ForwardingTunnelSetupFailed; h != nil {
+				h(s, host, port, "NX Proxy", err)
+			}
+		},
+		Logger: s.log,
+	})
+	s.term = term.New(term.Config{
+		Conn:     s.conn,
+		Services: []service.Service{s.gfx},
+		Hooks:    s.termHooks(),
+		AfterTerminate: func(name string, display int) {
+			// The local session directory goes with the session, whether
+			// or not its graphics were up (it may have been suspended).
+			if err := nxproxy.RemoveSessionDirs(s.sessionsRoot(), name, display); err != nil {
+				s.log.Warn("removing the local session directory", "err", err)
+			}
+		},
+		Logger: s.log,
+	})
+	s.ctrl.attach(s)
 	return s, nil
 }
+
+// termHooks passes the terminal session's events on to the public hooks.
+func (s *Session) termHooks() term.Hooks {
+	h := &s.hooks
+	return term.Hooks{
+		StatusChanged: func(c term.StatusChange) {
+			if h.StatusChanged != nil {
+				h.StatusChanged(s, c)
+			}
+		},
+		Progress: func(p int) {
+			if h.Progress != nil {
+				h.Progress(s, p)
+			}
+		},
+		StartupFailed: func(err error) {
+			if h.SessionStartupFailed != nil {
+				h.SessionStartupFailed(s, err)
+			}
+		},
+		NoSuchCommand: func(cmd string) {
+			if h.NoSuchCommand != nil {
+				h.NoSuchCommand(s, cmd)
+			}
+		},
+		ServiceFailed: func(name string, err error) {
+			if h.ServiceFailed != nil {
+				h.ServiceFailed(s, name, err)
+			}
+		},
+		GraphicsLost: func(err error) {
+			if h.ProxyExited != nil {
+				h.ProxyExited(s, err)
+			}
+		},
+	}
+}
+
+// conn returns the control session's live connection for the terminal
+// session.
+func (s *Session) conn() (service.Conn, error) {
+	ctrl, err := s.ctrl.current()
+	if err != nil {
+		return nil, err
+	}
+	return ctrl.Conn(), nil
+}
+
+// ControlSession returns the control session the Session runs over; pass
+// it as Options.ControlSession to run more sessions over the same SSH
+// connection.
+func (s *Session) ControlSession() *ControlSession { return s.ctrl }
 
 // ProfileName returns the profile name given in Options.
 func (s *Session) ProfileName() string { return s.opts.ProfileName }
@@ -70,410 +147,148 @@ func (s *Session) Options() Options {
 	return o
 }
 
-func (s *Session) sshConfig(ctx context.Context) sshconn.Config {
-	o := &s.opts
-	cfg := sshconn.Config{
-		Host: o.Server, Port: o.Port, User: o.Username,
-		Auth: sshconn.Auth{
-			Password: o.Password, ForcePassword: o.ForcePasswordAuth,
-			KeyFiles: o.KeyFiles, Signers: o.Signers, Passphrase: o.Passphrase,
-			PassphrasePrompt: o.PassphrasePrompt, LookForKeys: o.LookForKeys,
-			SSHDir: o.SSHDir, AllowAgent: o.AllowAgent,
-			KeyboardInteractive: o.KeyboardInteractive,
-		},
-		HostKeys: sshconn.HostKeyConfig{
-			KnownHostsFiles: o.KnownHostsFiles,
-			AddUnknown:      o.AddToKnownHosts,
-			Alias:           o.HostKeyAlias,
-			Ask: func(ctx context.Context, info sshconn.HostKeyInfo) (bool, error) {
-				return s.hooks.CheckHostKey(ctx, s, info), nil
-			},
-		},
-		ConnectTimeout: o.ConnectTimeout,
-		Logger:         s.log,
-	}
-	if j := o.Jump; j != nil {
-		jc := &sshconn.Config{
-			Host: j.Host, Port: j.Port, User: j.Username,
-			Auth: sshconn.Auth{Password: j.Password, KeyFiles: j.KeyFiles, Passphrase: j.Passphrase,
-				LookForKeys: j.LookForKeys, AllowAgent: j.AllowAgent, SSHDir: o.SSHDir},
-			HostKeys:       cfg.HostKeys,
-			ConnectTimeout: o.ConnectTimeout,
-			Logger:         s.log,
-		}
-		jc.HostKeys.Alias = ""
-		if j.ReuseAuth {
-			jc.Auth = cfg.Auth
-		}
-		if jc.User == "" {
-			jc.User = o.Username
-		}
-		cfg.Jump = jc
-	}
-	return cfg
-}
-
-// Connect opens the SSH control connection, logs in and checks that the
-// user's home directory exists on the server. Connecting a connected
-// Session does nothing.
+// Connect connects the control session (if it is not connected yet) and
+// makes this Session one of its users again after a Disconnect.
 func (s *Session) Connect(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn != nil && s.conn.Err() == nil {
-		return nil
-	}
-	conn, err := sshconn.Dial(ctx, s.sshConfig(ctx))
-	if err != nil {
-		return fmt.Errorf("x2go: connecting to %s: %w", s.opts.Server, err)
-	}
-	// The remote home is needed by every session operation; fetch and
-	// check it in the same round trip.
-	res, err := conn.Run(ctx, protocol.HomeCheckCmd())
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("x2go: %w", err)
-	}
-	home, ok := protocol.ParseHomeCheck(res.Stdout)
-	if !ok {
-		conn.Close()
-		return fmt.Errorf("%w: %q", ErrRemoteHome, strings.TrimSpace(res.Stdout))
-	}
-	s.conn, s.home, s.features, s.versions = conn, home, nil, nil
-	s.closing = make(chan struct{})
-	s.watchWG.Add(1)
-	go s.watchConn(conn, s.closing)
-	s.log.Debug("connected", "server", s.opts.Server, "user", s.opts.Username)
-	return nil
+	s.ctrl.attach(s)
+	return s.ctrl.Connect(ctx)
 }
 
-// watchConn calls the ControlSessionDeath hook when the connection dies
-// while the caller still wants it.
-func (s *Session) watchConn(conn *sshconn.Conn, closing chan struct{}) {
-	defer s.watchWG.Done()
-	select {
-	case <-closing:
-	case <-conn.Done():
-		select {
-		case <-closing:
-			return
-		default:
-		}
-		err := conn.Err()
-		s.log.Warn("control session died", "err", err)
-		s.connectionLost(err)
-		s.hooks.ControlSessionDeath(s, err)
-	}
-}
-
-// Disconnect closes the control connection. A running X2Go session driven
-// by this client loses its graphics but keeps running on the server (the
-// server suspends it when it notices).
+// Disconnect suspends the X2Go session this Session drives, as
+// python-x2go does: it stays on the server, suspended, and can be resumed
+// later. It stops the session's local parts (graphics) and, if this
+// Session opened its control session, closes it, which suspends the
+// sessions of the other Sessions sharing it too (python-x2go's control
+// session does the same). A Session running over a shared control session
+// only leaves it.
 func (s *Session) Disconnect() error {
-	s.stopTerm(context.Background())
-	s.mu.Lock()
-	conn := s.conn
-	closing := s.closing
-	s.conn, s.closing = nil, nil
-	s.mu.Unlock()
-	if conn == nil {
-		return nil
+	if s.ownsCtrl {
+		return s.ctrl.Disconnect()
 	}
-	close(closing)
-	err := conn.Close()
-	s.watchWG.Wait()
-	return err
+	s.suspendForDisconnect()
+	s.ctrl.detach(s)
+	return nil
 }
 
 // Close is Disconnect.
 func (s *Session) Close() error { return s.Disconnect() }
 
-// IsConnected reports whether the control connection is up.
-func (s *Session) IsConnected() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conn != nil && s.conn.Err() == nil
+// suspendForDisconnect suspends the running session (bounded to 30 s) and
+// stops its local parts whatever the outcome.
+func (s *Session) suspendForDisconnect() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if s.term.Status() == StatusRunning && s.term.GraphicsOK() {
+		if err := s.term.Suspend(ctx); err != nil {
+			s.log.Warn("suspend on disconnect failed", "err", err)
+		}
+	}
+	s.term.Detach(ctx)
 }
 
-func (s *Session) connection() (*sshconn.Conn, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn == nil {
-		return nil, ErrNotConnected
+// controlDied is called by the control session when its connection died.
+func (s *Session) controlDied(err error) {
+	s.term.ConnectionLost()
+	if h := s.hooks.ControlSessionDeath; h != nil {
+		h(s, err)
 	}
-	if err := s.conn.Err(); err != nil {
-		return nil, err
-	}
-	return s.conn, nil
 }
 
-// run runs an x2go command and turns a non-zero exit into *ServerError.
-func (s *Session) run(ctx context.Context, cmd string) (string, error) {
-	conn, err := s.connection()
-	if err != nil {
-		return "", err
-	}
-	res, err := conn.Run(ctx, cmd)
-	if err != nil {
-		return "", fmt.Errorf("x2go: %w", err)
-	}
-	if res.Status != 0 {
-		return res.Stdout, &ServerError{Command: cmd, Status: res.Status, Stderr: strings.TrimSpace(res.Stderr)}
-	}
-	return res.Stdout, nil
-}
+// IsConnected reports whether the control session is up.
+func (s *Session) IsConnected() bool { return s.ctrl.IsConnected() }
 
 // RemoteHome returns the user's home directory on the server.
-func (s *Session) RemoteHome() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.home
-}
+func (s *Session) RemoteHome() string { return s.ctrl.RemoteHome() }
 
-// ServerFeatures returns the sorted feature names of x2gofeaturelist. The
-// list is fetched once per connection.
+// ServerFeatures returns the sorted feature names of x2gofeaturelist.
 func (s *Session) ServerFeatures(ctx context.Context) ([]string, error) {
-	s.mu.Lock()
-	f := s.features
-	s.mu.Unlock()
-	if f != nil {
-		return slices.Clone(f), nil
-	}
-	out, err := s.run(ctx, protocol.FeatureListCmd())
-	if err != nil {
-		return nil, err
-	}
-	f, err = protocol.ParseFeatures(out)
-	if err != nil {
-		return nil, err
-	}
-	if f == nil {
-		f = []string{}
-	}
-	s.mu.Lock()
-	s.features = f
-	s.mu.Unlock()
-	return slices.Clone(f), nil
+	return s.ctrl.ServerFeatures(ctx)
 }
 
-// HasServerFeature reports whether the server has feature (e.g.
-// X2GO_LIST_SHADOWSESSIONS).
+// HasServerFeature reports whether the server has feature.
 func (s *Session) HasServerFeature(ctx context.Context, feature string) (bool, error) {
-	f, err := s.ServerFeatures(ctx)
-	if err != nil {
-		return false, err
-	}
-	_, found := slices.BinarySearch(f, feature)
-	return found, nil
+	return s.ctrl.HasServerFeature(ctx, feature)
 }
 
-func (s *Session) requireFeature(ctx context.Context, feature string) error {
-	ok, err := s.HasServerFeature(ctx, feature)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &FeatureError{Feature: feature}
-	}
-	return nil
-}
-
-// ServerVersions returns the x2goserver components and their versions
-// (x2goversion), fetched once per connection.
+// ServerVersions returns the x2goserver components and their versions.
 func (s *Session) ServerVersions(ctx context.Context) (map[string]string, error) {
-	s.mu.Lock()
-	v := s.versions
-	s.mu.Unlock()
-	if v == nil {
-		out, err := s.run(ctx, protocol.VersionCmd())
-		if err != nil {
-			var se *ServerError
-			if errors.As(err, &se) {
-				return nil, fmt.Errorf("%w: x2goversion is missing or failed: %v", ErrNotX2GoServer, err)
-			}
-			return nil, err
-		}
-		if v, err = protocol.ParseVersions(out); err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		s.versions = v
-		s.mu.Unlock()
-	}
-	out := make(map[string]string, len(v))
-	for k, val := range v {
-		out[k] = val
-	}
-	return out, nil
+	return s.ctrl.ServerVersions(ctx)
 }
 
 // ServerVersion returns the version of one component (default
 // "x2goserver"); ErrNotX2GoServer if it is not installed.
 func (s *Session) ServerVersion(ctx context.Context, component string) (string, error) {
-	if component == "" {
-		component = "x2goserver"
-	}
-	v, err := s.ServerVersions(ctx)
-	if err != nil {
-		return "", err
-	}
-	ver, ok := v[component]
-	if !ok {
-		return "", fmt.Errorf("%w: component %s not installed", ErrNotX2GoServer, component)
-	}
-	return ver, nil
+	return s.ctrl.ServerVersion(ctx, component)
 }
 
-// IsX2GoServer reports whether the server has x2goserver installed (the
-// check pyhoca-cli makes after login).
-func (s *Session) IsX2GoServer(ctx context.Context) (bool, error) {
-	_, err := s.ServerVersion(ctx, "x2goserver")
-	if errors.Is(err, ErrNotX2GoServer) {
-		return false, nil
-	}
-	return err == nil, err
-}
+// IsX2GoServer reports whether the server has x2goserver installed.
+func (s *Session) IsX2GoServer(ctx context.Context) (bool, error) { return s.ctrl.IsX2GoServer(ctx) }
 
 // UserIsX2GoUser reports whether the login user may use X2Go on the
-// server: it can run x2golistsessions. (python-x2go always answers true.)
+// server.
 func (s *Session) UserIsX2GoUser(ctx context.Context) (bool, error) {
-	_, err := s.run(ctx, protocol.CanListSessionsCmd())
-	var se *ServerError
-	if errors.As(err, &se) {
-		return false, nil
-	}
-	return err == nil, err
+	return s.ctrl.UserIsX2GoUser(ctx)
 }
 
-// ServerHostname returns the server name the session connects to, as given
-// in Options (python-x2go's get_server_hostname).
-func (s *Session) ServerHostname() string { return s.opts.Server }
+// ServerHostname returns the server name as given in Options.
+func (s *Session) ServerHostname() string { return s.ctrl.Server() }
 
-// ServerPort returns the SSH port the session connects to.
-func (s *Session) ServerPort() int {
-	if s.opts.Port == 0 {
-		return 22
-	}
-	return s.opts.Port
-}
+// ServerPort returns the SSH port.
+func (s *Session) ServerPort() int { return s.ctrl.Port() }
 
-// ServerPeerName returns the IP address and port of the SSH peer
-// (python-x2go's get_server_peername).
-func (s *Session) ServerPeerName() (string, int, error) {
-	conn, err := s.connection()
-	if err != nil {
-		return "", 0, err
-	}
-	addr := conn.RemoteAddr()
-	if tcp, ok := addr.(*net.TCPAddr); ok {
-		return tcp.IP.String(), tcp.Port, nil
-	}
-	host, port, err := net.SplitHostPort(addr.String())
-	if err != nil {
-		return "", 0, err
-	}
-	var p int
-	fmt.Sscan(port, &p)
-	return host, p, nil
-}
+// ServerPeerName returns the IP address and port of the SSH peer.
+func (s *Session) ServerPeerName() (string, int, error) { return s.ctrl.ServerPeerName() }
 
 // ListSessions returns the user's running and suspended X2Go sessions,
 // desktop-sharing (shadow) sessions included, in the server's order.
 func (s *Session) ListSessions(ctx context.Context) ([]SessionInfo, error) {
-	// The two lists are independent Perl scripts of ~0.3 s each: run them
-	// on two channels at once. The shadow list is skipped by the server
-	// itself when the script is not installed.
-	var (
-		wg            sync.WaitGroup
-		shadowOut     string
-		shadowErr     error
-		normal, other = protocol.ListSessionsCmd(false), protocol.ListShadowSessionsCmd()
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		shadowOut, shadowErr = s.run(ctx, other)
-	}()
-	out, err := s.run(ctx, normal)
-	wg.Wait()
-	if err != nil {
-		return nil, err
-	}
-	if shadowErr != nil {
-		return nil, shadowErr
-	}
-	list, err := protocol.ParseSessionList(out + shadowOut)
-	if err != nil {
-		return nil, err
-	}
-	return list, nil
+	return s.ctrl.ListSessions(ctx)
 }
 
 // SessionInfoByName returns the listed session called name, or an error
 // matching ErrNoSuchSession.
 func (s *Session) SessionInfoByName(ctx context.Context, name string) (SessionInfo, error) {
-	list, err := s.ListSessions(ctx)
-	if err != nil {
-		return SessionInfo{}, err
-	}
-	for _, si := range list {
-		if si.Name == name {
-			return si, nil
-		}
-	}
-	return SessionInfo{}, fmt.Errorf("%w: %s", ErrNoSuchSession, name)
+	return s.ctrl.SessionInfoByName(ctx, name)
 }
 
 // ListDesktops returns the desktops the user may share (user@:display).
 func (s *Session) ListDesktops(ctx context.Context) ([]string, error) {
-	if err := s.requireFeature(ctx, "X2GO_LIST_DESKTOPS"); err != nil {
-		return nil, err
-	}
-	out, err := s.run(ctx, protocol.ListDesktopsCmd())
-	if err != nil {
-		return nil, err
-	}
-	return protocol.ParseDesktops(out)
+	return s.ctrl.ListDesktops(ctx)
 }
 
 // ListMounts returns the client folders mounted in session name.
 func (s *Session) ListMounts(ctx context.Context, name string) ([]Mount, error) {
-	cmd, err := protocol.ListMountsCmd(name)
-	if err != nil {
-		return nil, err
-	}
-	out, err := s.run(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	return protocol.ParseMounts(out)
+	return s.ctrl.ListMounts(ctx, name)
 }
 
 // PublishedApplicationsRaw returns the published applications as the
 // server describes them (x2gogetapps), icons decoded.
 func (s *Session) PublishedApplicationsRaw(ctx context.Context) ([]Application, error) {
-	if err := s.requireFeature(ctx, "X2GO_PUBLISHED_APPLICATIONS"); err != nil {
-		return nil, err
-	}
-	out, err := s.run(ctx, protocol.GetAppsCmd())
-	if err != nil {
-		return nil, err
-	}
-	return protocol.ParseApplications(out)
+	return s.ctrl.PublishedApplicationsRaw(ctx)
 }
 
-// PublishedApplications returns the published applications menu for
-// language lang (e.g. "de_DE"; "" = English), grouped into categories as
-// python-x2go does; with at most maxNoSubmenus entries (default 10) all go
-// into category "TOP".
+// PublishedApplications returns the published applications menu (see
+// ControlSession.PublishedApplications).
 func (s *Session) PublishedApplications(ctx context.Context, lang string, maxNoSubmenus int) (Menu, error) {
-	apps, err := s.PublishedApplicationsRaw(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if maxNoSubmenus <= 0 {
-		maxNoSubmenus = 10
-	}
-	return protocol.BuildMenu(apps, lang, maxNoSubmenus), nil
+	return s.ctrl.PublishedApplications(ctx, lang, maxNoSubmenus)
+}
+
+// CleanSessions terminates every session of the user on the server
+// (published-applications providers only when published is true).
+func (s *Session) CleanSessions(ctx context.Context, published bool) error {
+	return s.ctrl.CleanSessions(ctx, published)
+}
+
+// SuspendSession suspends the server session called name, whichever
+// client shows it (python-x2go's suspend by name). A session that is
+// already suspended is left alone.
+func (s *Session) SuspendSession(ctx context.Context, name string) error {
+	return s.ctrl.SuspendSession(ctx, name)
+}
+
+// TerminateSession terminates the server session called name.
+func (s *Session) TerminateSession(ctx context.Context, name string) error {
+	return s.ctrl.TerminateSession(ctx, name)
 }
 
 // ExecPublishedApplication starts exec, the command line of a published
@@ -496,6 +311,198 @@ func (s *Session) ExecPublishedApplication(ctx context.Context, exec string) err
 	if err != nil {
 		return fmt.Errorf("x2go: %w", err)
 	}
-	_, err = s.run(ctx, cmd)
+	ctrl, err := s.ctrl.current()
+	if err != nil {
+		return err
+	}
+	_, err = ctrl.Exec(ctx, cmd)
 	return err
+}
+
+// Name returns the name of the session this Session drives ("" if none).
+func (s *Session) Name() string { return s.term.Name() }
+
+// Status returns the last known status of the session this Session drives.
+func (s *Session) Status() Status { return s.term.Status() }
+
+// Progress returns the progress of the running start or resume (0..100,
+// -1 after a failure).
+func (s *Session) Progress() int { return s.term.Progress() }
+
+// Title returns the session window's title: X2GO-<session name>, the name
+// the server gives the agent's window.
+func (s *Session) Title() string { return "X2GO-" + s.Name() }
+
+// LocalSessionDir returns the local session directory (<root>/S-<name>)
+// that holds nxproxy's logs.
+func (s *Session) LocalSessionDir() string {
+	return nxproxy.SessionDir(s.sessionsRoot(), s.Name())
+}
+
+func (s *Session) sessionsRoot() string {
+	if r := s.opts.Params.SessionsRoot; r != "" {
+		return r
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = os.TempDir()
+	}
+	return filepath.Join(home, ".x2go")
+}
+
+// GraphicsOK reports whether nxproxy runs and its forward is connected
+// (python-x2go's session_ok).
+func (s *Session) GraphicsOK() bool { return s.term.GraphicsOK() }
+
+// NXProxyPID returns the process id of the session's nxproxy (0 if none).
+func (s *Session) NXProxyPID() int { return s.gfx.PID() }
+
+// Wait blocks until the graphics of the session this Session drives have
+// ended (suspended or terminated here or elsewhere, nxproxy died, the link
+// dropped) and returns the status then known.
+func (s *Session) Wait(ctx context.Context) (Status, error) { return s.term.Wait(ctx) }
+
+// UpdateStatus asks the server for the status of the session this Session
+// drives and reports a change through Hooks.StatusChanged (python-x2go's
+// update_status).
+func (s *Session) UpdateStatus(ctx context.Context) (Status, error) {
+	return s.term.UpdateStatus(ctx)
+}
+
+// startFailed reports a start that failed before the terminal session
+// began it.
+func (s *Session) startFailed(err error) error {
+	if h := s.hooks.Progress; h != nil {
+		h(s, -1)
+	}
+	if h := s.hooks.SessionStartupFailed; h != nil {
+		h(s, err)
+	}
+	return err
+}
+
+// Start starts a new X2Go session with Options.Params and brings its
+// graphics up on the local display. It returns once the session runs;
+// use Wait to learn when it ends. If the start fails after the server
+// created the session, that half-started session is terminated.
+func (s *Session) Start(ctx context.Context) error {
+	p := s.opts.Params.withDefaults()
+	published := strings.EqualFold(p.SessionType, "published") || strings.EqualFold(p.SessionType, "P") || p.Command == "PUBLISHED"
+	sessType := protocol.SessionTypeFor(p.Command, p.SessionType, published, p.Geometry, false)
+	command := p.Command
+	if sessType == protocol.TypePublished {
+		command = "PUBLISHED"
+		ok, err := s.ctrl.HasServerFeature(ctx, protocol.FeaturePublishedApplications)
+		if err == nil && !ok {
+			err = &FeatureError{Feature: protocol.FeaturePublishedApplications}
+		}
+		if err != nil {
+			return s.startFailed(err)
+		}
+	}
+	return s.term.Start(ctx, term.StartParams{
+		Agent: protocol.StartParams{
+			Geometry: p.Geometry, Link: p.Link, Pack: p.Pack, CacheType: p.CacheType, Depth: p.Depth,
+			KbLayout: p.KbLayout, KbType: p.KbType, SessionType: sessType, Command: command,
+			Clipboard: p.Clipboard, Xinerama: p.Xinerama, DPI: p.DPI, XDMCPServer: p.XDMCPServer,
+		},
+		SoundSystem: p.SoundSystem,
+	})
+}
+
+// Resume resumes the server session called name (suspended, or running
+// elsewhere: the other client is then cut off) and shows it locally.
+func (s *Session) Resume(ctx context.Context, name string) error {
+	p := s.opts.Params
+	return s.term.Resume(ctx, name, protocol.ResumeParams{
+		Geometry: p.Geometry, Link: p.Link, Pack: p.Pack, KbLayout: p.KbLayout, KbType: p.KbType,
+		Clipboard: p.Clipboard, Xinerama: p.Xinerama,
+	})
+}
+
+// Suspend suspends the session this Session drives and stops its local
+// graphics.
+func (s *Session) Suspend(ctx context.Context) error { return s.term.Suspend(ctx) }
+
+// Terminate terminates the session this Session drives, stops its local
+// graphics and removes its local session directory.
+func (s *Session) Terminate(ctx context.Context) error { return s.term.Terminate(ctx) }
+
+// AutoMode chooses the session AutoStartOrResume resumes.
+type AutoMode int
+
+const (
+	// ResumeNewest resumes the newest session.
+	ResumeNewest AutoMode = iota
+	// ResumeOldest resumes the oldest session.
+	ResumeOldest
+	// ResumeSuspended resumes the oldest suspended session.
+	ResumeSuspended
+)
+
+// AutoStartOrResume resumes one of the user's sessions (published
+// applications providers excluded) chosen by mode, or starts a new one if
+// there is none (python-x2go's do_auto_start_or_resume).
+func (s *Session) AutoStartOrResume(ctx context.Context, mode AutoMode) error {
+	list, err := s.ListSessions(ctx)
+	if err != nil {
+		return err
+	}
+	cands := SortByTimestamp(list)
+	cands = slices.DeleteFunc(cands, func(si SessionInfo) bool {
+		n, err := protocol.ParseSessionName(si.Name)
+		return err != nil || n.Type == protocol.TypePublished || n.Type == protocol.TypeShadow
+	})
+	if mode == ResumeSuspended {
+		cands = slices.DeleteFunc(cands, func(si SessionInfo) bool { return si.Status != protocol.StatusSuspended })
+	}
+	if len(cands) == 0 {
+		return s.Start(ctx)
+	}
+	pick := cands[0]
+	if mode == ResumeNewest {
+		pick = cands[len(cands)-1]
+	}
+	return s.Resume(ctx, pick.Name)
+}
+
+// SortByTimestamp returns list sorted oldest first by the creation time in
+// the session names (python-x2go's session_names_by_timestamp, without its
+// bug for commands containing '-').
+func SortByTimestamp(list []SessionInfo) []SessionInfo {
+	out := slices.Clone(list)
+	ts := func(si SessionInfo) int64 {
+		if n, err := protocol.ParseSessionName(si.Name); err == nil {
+			return n.Timestamp
+		}
+		return 0
+	}
+	slices.SortStableFunc(out, func(a, b SessionInfo) int {
+		ta, tb := ts(a), ts(b)
+		switch {
+		case ta < tb:
+			return -1
+		case ta > tb:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// MatchingCommand returns the sessions whose name says they run command
+// (the _st<T><command>_dp part), as pyhoca-cli's --try-resume matches them.
+func MatchingCommand(list []SessionInfo, command string) []SessionInfo {
+	token := protocol.CommandToken(command)
+	var out []SessionInfo
+	for _, si := range list {
+		n, err := protocol.ParseSessionName(si.Name)
+		if err != nil || n.Type == protocol.TypeShadow {
+			continue
+		}
+		if n.Command == token {
+			out = append(out, si)
+		}
+	}
+	return out
 }

@@ -2,11 +2,16 @@
 // over SSH, lists, starts, resumes, suspends and terminates X2Go sessions,
 // and shows their graphics on the local X display through nxproxy.
 //
-// Session is the Go spelling of python-x2go's X2GoSession: one SSH control
-// connection to one server, and at most one X2Go session on it that this
-// client drives. Every blocking method takes a context. Errors can be told
-// apart with errors.Is (ErrAuthFailed, ErrHostKeyChanged, ...) and
-// errors.As (*HostKeyError, *ServerError, ...).
+// Session is the Go spelling of python-x2go's X2GoSession: a control
+// session (ControlSession: one SSH connection to one server and every query
+// on it) and the one X2Go session on it that this Session drives (start,
+// resume, suspend, terminate, and the parts of the running session on this
+// side, such as the graphics). Several Sessions can share one
+// ControlSession, and so one SSH connection (Options.ControlSession).
+//
+// Every blocking method takes a context. Errors can be told apart with
+// errors.Is (ErrAuthFailed, ErrHostKeyChanged, ...) and errors.As
+// (*HostKeyError, *ServerError, ...).
 //
 // Safe defaults: unknown host keys are refused unless Options.AddToKnownHosts
 // is set or Hooks.CheckHostKey says yes; a changed host key is always
@@ -15,6 +20,7 @@
 package x2go
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -37,10 +43,17 @@ type Menu = protocol.Menu
 // Application is one published application as x2gogetapps sends it.
 type Application = protocol.Application
 
-// Options configure a Session. Only Server and Username are required; an
-// authentication method (password, key, agent, or key discovery) must be
-// usable for Connect to succeed.
+// Options configure a Session or a ControlSession. Only Server and
+// Username are required; an authentication method (password, key, agent,
+// or key discovery) must be usable for Connect to succeed.
 type Options struct {
+	// ControlSession, when set, is the control session (SSH connection)
+	// the Session runs over, shared with other Sessions; the connection
+	// fields below (Server to HostKeyAlias, Jump, ConnectTimeout) are then
+	// not used. Without it the Session opens a control session of its own
+	// and closes it on Disconnect.
+	ControlSession *ControlSession
+
 	// Server is the host name or address of the X2Go server.
 	Server string
 	// Port is the SSH port (default 22).
@@ -61,8 +74,10 @@ type Options struct {
 	Signers []ssh.Signer
 	// Passphrase decrypts encrypted private keys. Never sent as a password.
 	Passphrase string
-	// PassphrasePrompt asks for a passphrase when a key needs one.
-	PassphrasePrompt func(keyFile string) (string, error)
+	// PassphrasePrompt asks for a passphrase when a key needs one. The time
+	// it takes does not count against ConnectTimeout; ctx ends when the
+	// connect is given up.
+	PassphrasePrompt func(ctx context.Context, keyFile string) (string, error)
 	// LookForKeys also tries ~/.ssh/id_* (python-x2go's look_for_keys).
 	LookForKeys bool
 	// SSHDir replaces ~/.ssh for LookForKeys.
@@ -86,12 +101,14 @@ type Options struct {
 	// Jump, when set, connects through an SSH jump host ("SSH proxy").
 	Jump *JumpHost
 
-	// ConnectTimeout bounds connect and login (default 30s).
+	// ConnectTimeout bounds the network part of connect and login
+	// (default 30s); waiting for a person (CheckHostKey, PassphrasePrompt)
+	// does not count.
 	ConnectTimeout time.Duration
 
 	// ProfileName names the session profile in logs and hooks.
 	ProfileName string
-	// Hooks receives events; nil means NopHooks.
+	// Hooks receive events; unset hooks do nothing (CheckHostKey refuses).
 	Hooks Hooks
 	// Logger receives debug and informational messages; nil discards them.
 	Logger *slog.Logger

@@ -96,7 +96,7 @@ func (c *connFlags) options(e *env, target string) (x2go.Options, error) {
 		KeyFiles: c.keys, LookForKeys: true, AllowAgent: true,
 		KnownHostsFiles: c.knownHosts, AddToKnownHosts: c.addToKnownHosts,
 		ConnectTimeout: c.timeout,
-		PassphrasePrompt: func(file string) (string, error) {
+		PassphrasePrompt: func(_ context.Context, file string) (string, error) {
 			return promptSecret(e, fmt.Sprintf("Passphrase for %s: ", file))
 		},
 	}

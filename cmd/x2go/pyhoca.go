@@ -79,7 +79,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	if opt.Set["password"] {
 		o.Password = opt.Password
 	}
-	o.PassphrasePrompt = func(file string) (string, error) { return promptSecret(e, "Passphrase: ") }
+	o.PassphrasePrompt = func(_ context.Context, file string) (string, error) { return promptSecret(e, "Passphrase: ") }
 	libLog.Notice("x2gocontrolsession-pylib", fmt.Sprintf("connecting to [%s]:%d", o.Server, o.Port))
 
 	s, err := pyhocaConnect(ctx, e, log, o, opt.AuthAttempts)

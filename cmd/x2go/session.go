@@ -88,7 +88,6 @@ func (r *runner) attend(ctx context.Context) int {
 
 // progressHooks draws start/resume progress on a terminal.
 type progressHooks struct {
-	x2go.NopHooks
 	mu  sync.Mutex
 	e   *env
 	tty bool
@@ -169,7 +168,7 @@ func sessionCommand(ctx context.Context, e *env, name string, args []string, nPo
 	}
 	opts.Params = sf.p
 	hooks := &progressHooks{e: e, tty: isTerminal(e.stderr) && !sf.quiet}
-	opts.Hooks = hooks
+	opts.Hooks.Progress = hooks.Progress
 	s, err := x2go.NewSession(opts)
 	if err == nil {
 		err = s.Connect(ctx)
