@@ -24,10 +24,10 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	var usageErr *pyhoca.UsageError
 	switch {
 	case errors.Is(err, pyhoca.ErrHelp):
-		fmt.Fprint(e.stdout, pyhoca.Help(prog))
+		fmt.Fprint(e.stdout, pyhoca.Help(prog, pyhoca.DefaultColumns))
 		return 0
 	case errors.As(err, &usageErr):
-		fmt.Fprint(e.stderr, pyhoca.Usage(prog))
+		fmt.Fprint(e.stderr, pyhoca.Usage(prog, pyhoca.DefaultColumns))
 		fmt.Fprintf(e.stderr, "%s: error: %s\n", prog, usageErr.Msg)
 		return usageErr.Code
 	case err != nil:
