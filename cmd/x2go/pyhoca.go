@@ -10,6 +10,7 @@ import (
 
 	"github.com/x2go-go/x2go"
 	"github.com/x2go-go/x2go/internal/pyhoca"
+	"golang.org/x/term"
 )
 
 // pyhocaProfileName is the profile name pyhoca-cli gives sessions defined
@@ -24,10 +25,10 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	var usageErr *pyhoca.UsageError
 	switch {
 	case errors.Is(err, pyhoca.ErrHelp):
-		fmt.Fprint(e.stdout, pyhoca.Help(prog))
+		fmt.Fprint(e.stdout, pyhoca.Help(prog, pyhocaColumns(e)))
 		return 0
 	case errors.As(err, &usageErr):
-		fmt.Fprint(e.stderr, pyhoca.Usage(prog))
+		fmt.Fprint(e.stderr, pyhoca.Usage(prog, pyhocaColumns(e)))
 		fmt.Fprintf(e.stderr, "%s: error: %s\n", prog, usageErr.Msg)
 		return usageErr.Code
 	case err != nil:
@@ -159,6 +160,22 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		return pyhocaFail(log, prog, startErr)
 	}
 	return r.attend(ctx)
+}
+
+// pyhocaColumns is the terminal width the help and usage are wrapped to,
+// found as Python's argparse finds it: $COLUMNS if it is a positive
+// number, else the width of the terminal on stdout, else
+// pyhoca.DefaultColumns.
+func pyhocaColumns(e *env) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(e.getenv("COLUMNS"))); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := e.stdout.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return pyhoca.DefaultColumns
 }
 
 // pyhocaParams maps pyhoca-cli's NX options onto session parameters.

@@ -16,10 +16,10 @@ func Example() {
 	var ue *pyhoca.UsageError
 	switch {
 	case errors.Is(err, pyhoca.ErrHelp):
-		fmt.Print(pyhoca.Help("pyhoca-cli"))
+		fmt.Print(pyhoca.Help("pyhoca-cli", pyhoca.DefaultColumns))
 		return
 	case errors.As(err, &ue):
-		fmt.Fprint(os.Stderr, pyhoca.Usage("pyhoca-cli"))
+		fmt.Fprint(os.Stderr, pyhoca.Usage("pyhoca-cli", pyhoca.DefaultColumns))
 		fmt.Fprintf(os.Stderr, "pyhoca-cli: error: %s\n", ue.Msg)
 		os.Exit(ue.Code)
 	}

@@ -4,15 +4,30 @@ import (
 	"strings"
 )
 
-// helpWidth is the text width argparse wraps at in an 80-column terminal
-// (COLUMNS - 2), the width pyhoca-cli's help was captured with.
-const helpWidth = 78
+// DefaultColumns is the terminal width Usage and Help assume when the
+// caller knows none, as Python's argparse does.
+const DefaultColumns = 80
 
-// Usage returns pyhoca-cli's usage block for program name prog, wrapped
-// the way Python's argparse wraps it, ending in a newline. pyhoca-cli
-// prints it before "<prog>: error: <message>" on command-line errors.
-func Usage(prog string) string {
+// textWidth is the width argparse fills for a terminal of columns
+// columns: two less than the terminal.
+func textWidth(columns int) int {
+	if columns <= 0 {
+		columns = DefaultColumns
+	}
+	return columns - 2
+}
+
+// Usage returns the usage block of the pyhoca-cli front end for program
+// name prog in a terminal of columns columns (<= 0: DefaultColumns),
+// ending in a newline. It is printed before "<prog>: error: <message>" on
+// command-line errors and starts Help.
+//
+// The block is interface, not prose: wrappers read the option list from
+// it, so it is laid out exactly as pyhoca-cli's argparse lays out its own
+// at the same width (same order, placeholders and line breaks).
+func Usage(prog string, columns int) string {
 	const prefix = "usage: "
+	width := textWidth(columns)
 	var opts []string
 	for i := range optSpecs {
 		s := &optSpecs[i]
@@ -24,16 +39,23 @@ func Usage(prog string) string {
 	}
 	pos := []string{"[host]"}
 
+	oneLine := strings.Join(append(append([]string{prog}, opts...), pos...), " ")
+	if len(prefix)+len(oneLine) <= width {
+		return prefix + oneLine + "\n"
+	}
 	var lines []string
-	if float64(len(prefix)+len(prog)) <= 0.75*helpWidth {
+	if float64(len(prefix)+len(prog)) <= 0.75*float64(width) {
 		indent := strings.Repeat(" ", len(prefix)+len(prog)+1)
-		lines = wrapParts(append([]string{prog}, opts...), indent, len(prefix))
-		lines = append(lines, wrapParts(pos, indent, -1)...)
+		lines = wrapParts(append([]string{prog}, opts...), indent, len(prefix), width)
+		lines = append(lines, wrapParts(pos, indent, -1, width)...)
 	} else {
 		indent := strings.Repeat(" ", len(prefix))
-		lines = []string{prog}
-		lines = append(lines, wrapParts(opts, indent, -1)...)
-		lines = append(lines, wrapParts(pos, indent, -1)...)
+		lines = wrapParts(append(opts, pos...), indent, -1, width)
+		if len(lines) > 1 {
+			lines = wrapParts(opts, indent, -1, width)
+			lines = append(lines, wrapParts(pos, indent, -1, width)...)
+		}
+		lines = append([]string{prog}, lines...)
 	}
 	return prefix + strings.Join(lines, "\n") + "\n"
 }
@@ -50,11 +72,24 @@ func (s *optSpec) metavarText() string {
 	return strings.ToUpper(s.dest)
 }
 
-// wrapParts is argparse's get_lines: it fills lines of helpWidth with the
-// parts, each line but the first prefixed with indent. With prefixLen >= 0
-// the first line starts after a prefix of that length and carries no
-// indent.
-func wrapParts(parts []string, indent string, prefixLen int) []string {
+// invocation is how the help lists an option: every option string, each
+// followed by the placeholder if the option takes an argument.
+func (s *optSpec) invocation() string {
+	parts := make([]string, len(s.names))
+	for i, n := range s.names {
+		parts[i] = n
+		if s.value {
+			parts[i] += " " + s.metavarText()
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// wrapParts fills lines of width with the usage parts, the way argparse
+// does: each line but the first is prefixed with indent; with prefixLen
+// >= 0 the first line starts after a prefix of that length and carries no
+// indent. A part never breaks.
+func wrapParts(parts []string, indent string, prefixLen, width int) []string {
 	var lines []string
 	var line []string
 	lineLen := len(indent) - 1
@@ -62,7 +97,7 @@ func wrapParts(parts []string, indent string, prefixLen int) []string {
 		lineLen = prefixLen - 1
 	}
 	for _, p := range parts {
-		if lineLen+1+len(p) > helpWidth && len(line) > 0 {
+		if lineLen+1+len(p) > width && len(line) > 0 {
 			lines = append(lines, indent+strings.Join(line, " "))
 			line = nil
 			lineLen = len(indent) - 1
@@ -79,204 +114,257 @@ func wrapParts(parts []string, indent string, prefixLen int) []string {
 	return lines
 }
 
-// Help returns the --help text: pyhoca-cli 0.6.1.2's help as argparse
-// prints it in an 80-column terminal, with prog as program name. It is
-// adapted only where this client behaves differently or the original is
-// wrong: the description names Go, --from-stdin gives the field order the
-// code really reads, -c names its real default (TERMINAL), --printer
-// selects PRINT (not "CUPS"), the library debug options and
-// --client-ssh-port do not mention Python X2Go, and the backend options
-// say that they are accepted for compatibility and ignored.
-func Help(prog string) string {
-	return Usage(prog) + "\n" + helpBody
+// fill wraps text to lines of at most width characters (a longer word
+// keeps a line of its own), each prefixed with indent. Runs of white
+// space count as one blank.
+func fill(text string, width int, indent string) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case len(indent)+len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, indent+line)
+			line = w
+		}
+	}
+	if line != "" {
+		lines = append(lines, indent+line)
+	}
+	return lines
 }
 
-// helpBody is everything after the usage block, generated with Python
-// 3.11's argparse from pyhoca-cli's parser definition with the adapted
-// texts. The epilog line after "are:" holds four blanks, as in the
-// original.
-const helpBody = `X2Go command line client implemented in Go (pyhoca-cli compatible).
+// Help returns the --help text of the pyhoca-cli front end for program
+// name prog in a terminal of columns columns (<= 0: DefaultColumns). The
+// layout is argparse's: the usage block, a description, titled groups of
+// options with their explanations from column 24 (less in narrow
+// terminals), and closing notes. The option strings, placeholders and
+// defaults are pyhoca-cli 0.6.1.2's; the words are this project's and
+// describe what this client does, including where it differs from
+// pyhoca-cli.
+func Help(prog string, columns int) string {
+	width := textWidth(columns)
+	var b strings.Builder
+	b.WriteString(Usage(prog, columns))
+	for _, p := range helpDescription {
+		b.WriteString("\n")
+		writeLines(&b, fill(p, width, ""))
+	}
 
-positional arguments:
-  host                  host to connect to (as alternative to --server option)
+	// argparse's layout: the explanation column is two past the longest
+	// invocation, but at most 24 and at most width-20.
+	maxInvocation := 0
+	for _, sec := range helpSections {
+		for _, e := range sec.entries {
+			maxInvocation = max(maxInvocation, len(e.invocation()))
+		}
+	}
+	helpPos := min(maxInvocation+4, 24, max(width-20, 4))
+	textCol := max(width-helpPos, 11)
+	for _, sec := range helpSections {
+		b.WriteString("\n" + sec.title + ":\n")
+		for _, e := range sec.entries {
+			inv := e.invocation()
+			text := fill(e.text, textCol, "")
+			if len(text) == 0 {
+				text = []string{""}
+			}
+			if len(inv) <= helpPos-4 {
+				b.WriteString("  " + inv + strings.Repeat(" ", helpPos-2-len(inv)) + text[0] + "\n")
+			} else {
+				b.WriteString("  " + inv + "\n")
+				b.WriteString(strings.Repeat(" ", helpPos) + text[0] + "\n")
+			}
+			for _, l := range text[1:] {
+				b.WriteString(strings.Repeat(" ", helpPos) + l + "\n")
+			}
+		}
+	}
 
-options:
-  -h, --help            show this help message and exit
+	b.WriteString("\n")
+	writeLines(&b, fill(packNote, width, ""))
+	writeLines(&b, fill(strings.Join(PackMethods(), " "), width, "  "))
+	return b.String()
+}
 
-X2Go server name is always required:
-  --server SERVER       server hostname or IP address
+// writeLines writes lines, each ending in a newline.
+func writeLines(b *strings.Builder, lines []string) {
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+}
 
-client actions:
-  -N, --new             start a new X2Go session on server (default)
-  --try-resume          if given with --new, try to resume a running/suspended
-                        session, otherwise start a new session
-  -R SESSION_NAME, --resume SESSION_NAME
-                        resume a suspended X2Go session with name SESSION_NAME
-  -D USER@DISPLAY, --share-desktop USER@DISPLAY
-                        share an X2Go session on server specified by
-                        USER@DISPLAY
-  -S SESSION_NAME, --suspend SESSION_NAME
-                        suspend running X2Go session SESSION_NAME
-  -T SESSION_NAME, --terminate SESSION_NAME
-                        terminate running X2Go session SESSION_NAME
-  -L, --list-sessions   list user's X2Go sessions on server
-  --list-desktops       list X2Go desktop sessions that are available for
-                        sharing
-  --list-profiles       list user's X2Go pre-configured session profiles
-  -P SESSION_PROFILE, --session-profile SESSION_PROFILE
-                        load x2goclient session profiles and use the session
-                        profile SESSION_PROFILE
-  --from-stdin          for LightDM remote login: read <username>
-                        <host[:port]> <command> <password> from STDIN
+// PackMethods returns the NX compression methods --pack accepts, the
+// plain ones first; "-N" stands for a quality digit 0 to 9 (see
+// ValidPack).
+func PackMethods() []string {
+	out := append([]string(nil), packBase...)
+	for _, q := range packQuality {
+		out = append(out, q+"-N")
+	}
+	return out
+}
 
-debug options:
-  -d, --debug           enable application debugging code
-  --quiet               disable any kind of log output
-  --libdebug            enable debugging code of the underlying X2Go library
-  --libdebug-sftpxfer   enable debugging code of the embedded sFTP server
-                        (very verbose, and even promiscuous)
-  -V, --version         print version number and exit
+// helpEntry is one item of the help: an option, named by its first
+// option string, or the positional "host", and what it does.
+type helpEntry struct {
+	opt  string
+	text string
+}
 
-X2Go options:
-  -c COMMAND, --command COMMAND
-                        command to run on server (default: TERMINAL)
-  -l USERNAME, -u USERNAME, --username USERNAME
-                        username for the session (default: current user)
-  --password PASSWORD   user password for session authentication
-  --force-password      enforce username/password authentication
-  -p REMOTE_SSH_PORT, --remote-ssh-port REMOTE_SSH_PORT
-                        remote SSH port (default: 22)
-  -i SSH_PRIVKEY, -k SSH_PRIVKEY, --ssh-privkey SSH_PRIVKEY
-                        use file 'SSH_PRIVKEY' as private key for the SSH
-                        connection (e.g. ~/.ssh/id_rsa)
-  --add-to-known-hosts  add RSA host key fingerprint to ~/.ssh/known_hosts if
-                        authenticity of server can't be established (default:
-                        not set)
-  --sound {pulse,esd,none}
-                        X2Go server sound system (default: 'pulse')
-  --printing            use X2Go printing (default: disabled)
-  --share-mode SHARE_MODE
-                        share mode for X2Go desktop sharing (0: view-only, 1:
-                        full access)
-  -F <folder1>[,<folder2[,...]], --share-local-folders <folder1>[,<folder2[,...]]
-                        a comma separated list of local folder names to mount
-                        in the X2Go session
-  --clean-sessions      clean all suspended sessions before starting a new one
-  --terminate-on-ctrl-c
-                        terminate the connected session when pressing CTRL+C
-                        (instead of suspending the session)
-  --auth-attempts AUTH_ATTEMPTS
-                        number of authentication attempts before
-                        authentication fails (default: 3)
+// invocation is the entry's left column.
+func (e helpEntry) invocation() string {
+	if s, ok := optIndex[e.opt]; ok {
+		return s.invocation()
+	}
+	return e.opt
+}
 
-SSH options:
-  -A, --forward-sshagent
-                        forward SSH agent authentication socket
+// helpSection is a titled group of help entries.
+type helpSection struct {
+	title   string
+	entries []helpEntry
+}
 
-X2Go print options:
-  --print-action {PDFVIEW,PDFSAVE,PRINT,PRINTCMD,DIALOG}
-                        action to be performed for incoming X2Go print jobs
-                        (default: 'PDFVIEW')
-  --pdfview-cmd PDFVIEW_CMD
-                        PDF viewer command for displaying incoming X2Go print
-                        jobs (default: 'xdg-open'); this option selects '--
-                        print-action PDFVIEW'
-  --save-to-folder PRINT_DEST
-                        save print jobs as PDF files to folder PRINT_DEST
-                        (default: 'PDF'); this option selects '--print-action
-                        PDFSAVE'
-  --printer PRINTER     target CUPS print queue for incoming X2Go print jobs
-                        (default: CUPS default printer); this option selects '
-                        --print-action PRINT'
-  --print-cmd PRINT_CMD
-                        print command including cmd line arguments (default:
-                        'lpr'); this option selects '--print-action PRINTCMD'
+// helpDescription are the paragraphs between the usage block and the
+// option groups.
+var helpDescription = []string{
+	`Starts, resumes, lists, suspends and terminates X2Go sessions. This is
+	the pyhoca-cli front end of x2go-go, an X2Go client written in Go: it
+	takes the command line of pyhoca-cli 0.6.1.2 and prints its lists and
+	log lines the same way, so that scripts and programs made for
+	pyhoca-cli work with it.`,
+	`It differs where that is safer or clearer: a server whose host key is
+	not known yet is refused unless --add-to-known-hosts is given, and a
+	failure ends with a non-zero exit status. Options marked "not supported
+	yet" are accepted and checked; they have no effect, or end the program
+	with the exit status given.`,
+}
 
-X2Go Session Broker client options:
-  -B BROKER_URL, --broker-url BROKER_URL
-                        retrieve session profiles via an X2Go Session Broker
-                        under the given URL
-  --broker-password BROKER_PASSWORD
-                        password for authenticating against the X2Go Session
-                        Broker
+// packNote introduces the list of --pack methods at the end of the help.
+const packNote = `Methods for --pack (-N: a quality digit from 0 to 9):`
 
-NX options:
-  -g GEOMETRY, --geometry GEOMETRY
-                        screen geometry: '<width>x<height>' or 'fullscreen'
-                        (default: '800x600')
-  -x, --xinerama        enable Xinerama support in remote X2Go session
-  -q {modem,isdn,adsl,wan,lan}, --link {modem,isdn,adsl,wan,lan}
-                        link quality (default: 'adsl')
-  -t {desktop,application}, --session-type {desktop,application}
-                        session type (default: 'application')
-  --pack PACK           compression methods (see below for possible values)
-  --kbd-type KBD_TYPE   set Keyboard type (default: 'auto', other allowed
-                        options: 'pc105/us', 'pc105/de', etc.)
-  --kbd-layout KBD_LAYOUT
-                        use keyboard layout (default: 'null', allowed options:
-                        'de', 'fr', etc.)
-
-backend options (for experts only):
-  --backend-controlsession <CONTROLSESSION_BACKEND>
-                        force usage of a certain CONTROLSESSION_BACKEND (do
-                        not use this unless you know exactly what you are
-                        doing) (accepted for compatibility, ignored)
-  --backend-terminalsession <TERMINALSESSION_BACKEND>
-                        force usage of a certain TERMINALSESSION_BACKEND (do
-                        not use this unless you know exactly what you are
-                        doing) (accepted for compatibility, ignored)
-  --backend-serversessioninfo <SERVERSESSIONINFO_BACKEND>
-                        force usage of a certain SERVERSESSIONINFO_BACKEND (do
-                        not use this unless you know exactly what you are
-                        doing) (accepted for compatibility, ignored)
-  --backend-serversessionlist <SERVERSESSIONLIST_BACKEND>
-                        force usage of a certain SERVERSESSIONLIST_BACKEND (do
-                        not use this unless you know exactly what you are
-                        doing) (accepted for compatibility, ignored)
-  --backend-proxy <PROXY_BACKEND>
-                        force usage of a certain PROXY_BACKEND (do not use
-                        this unless you know exactly what you are doing)
-                        (accepted for compatibility, ignored)
-  --backend-sessionprofiles <SESSIONPROFILES_BACKEND>
-                        use given backend for accessing session profiles,
-                        available backends on your system: FILE, GCONF
-                        (default: FILE) (accepted for compatibility, ignored)
-  --backend-clientsettings <CLIENTSETTINGS_BACKEND>
-                        use given backend for accessing the client settings
-                        configuration, available backends on your system:
-                        FILE, GCONF (default: FILE) (accepted for
-                        compatibility, ignored)
-  --backend-clientprinting <CLIENTPRINTING_BACKEND>
-                        use given backend for accessing the client printing
-                        configuration, available backends on your system:
-                        FILE, GCONF (default: FILE) (accepted for
-                        compatibility, ignored)
-
-compatibility options:
-  --port PORT           compatibility option, synonymous to --remote-ssh-port
-                        PORT
-  --ssh-key SSH_KEY     compatibility option, synonymous to --ssh-privkey
-                        SSH_KEY
-  --use-sound {yes,no}  compatibility option, synonymous to --sound
-                        {pulse|none}
-  --client-ssh-port CLIENT_SSH_PORT
-                        compatibility option for the x2goclient GUI; as this
-                        client brings its own internal SFTP server, this
-                        option will be ignored
-
-Possible values for the --pack NX option are:
-    
-    'nopack', '8', '64', '256', '512', '4k', '32k', '64k', '256k', '2m', '16m'
-    '256-rdp', '256-rdp-compressed', '32k-rdp', '32k-rdp-compressed', '64k-rdp'
-    '64k-rdp-compressed', '16m-rdp', '16m-rdp-compressed'
-    'rfb-hextile', 'rfb-tight', 'rfb-tight-compressed'
-    '8-tight', '64-tight', '256-tight', '512-tight', '4k-tight', '32k-tight'
-    '64k-tight', '256k-tight', '2m-tight', '16m-tight'
-    '8-jpeg-%', '64-jpeg', '256-jpeg', '512-jpeg', '4k-jpeg', '32k-jpeg'
-    '64k-jpeg', '256k-jpeg', '2m-jpeg', '16m-jpeg-%'
-    '8-png-jpeg-%', '64-png-jpeg', '256-png-jpeg', '512-png-jpeg', '4k-png-jpeg'
-    '32k-png-jpeg', '64k-png-jpeg', '256k-png-jpeg', '2m-png-jpeg', '16m-png-jpeg-%'
-    '8-png-%', '64-png', '256-png', '512-png', '4k-png'
-    '32k-png', '64k-png', '256k-png', '2m-png', '16m-png-%'
-    '16m-rgb-%', '16m-rle-%'
-`
+// helpSections is the body of the help. Every option of optSpecs appears
+// exactly once (TestHelpListsEveryOption).
+var helpSections = []helpSection{
+	{title: "connection and login", entries: []helpEntry{
+		{"host", `the X2Go server as [user@]host; --server wins over host, and
+			-l over the user@ part`},
+		{"--server", `name or address of the X2Go server`},
+		{"-p", `the server's SSH port (default: 22)`},
+		{"-l", `login name on the server (default: the user@ part of host,
+			else your local login name)`},
+		{"--password", `login password; other local users may see it in
+			the process list, so better let the client ask for it`},
+		{"--force-password", `log in with a password only, trying no keys;
+			asks for the password unless --password is given`},
+		{"-i", `private key file to try first; the SSH agent's keys and the
+			~/.ssh/id_* files are tried after it (the file must exist)`},
+		{"--auth-attempts", `how many times to try to log in; after a
+			refused login you are asked for a password (default: 3)`},
+		{"--add-to-known-hosts", `trust a server whose host key is not known
+			yet and add the key to ~/.ssh/known_hosts. Without this option
+			such a server is refused, where pyhoca-cli would trust it
+			on first use. A changed host key is refused in any case`},
+		{"-A", `forward your SSH agent to the server (not supported yet)`},
+	}},
+	{title: "what to do (one of these; --new if none is given)", entries: []helpEntry{
+		{"-N", `start a new session`},
+		{"--try-resume", `with --new: if one of your sessions runs the same
+			command, resume that one instead`},
+		{"-R", `resume the session SESSION_NAME, or your NEWEST or OLDEST
+			one; a session shown by another client is taken over`},
+		{"-D", `join the desktop session USER@DISPLAY of another user (not
+			supported yet: exits with status 54)`},
+		{"-S", `suspend the session SESSION_NAME, or ALL of your sessions`},
+		{"-T", `terminate the session SESSION_NAME, or ALL of your sessions`},
+		{"-L", `print your sessions on the server`},
+		{"--list-desktops", `print the desktops on the server that you may
+			join`},
+		{"--list-profiles", `print the saved session profiles (not supported
+			yet: exits with status 31)`},
+		{"-P", `take server and settings from a saved session profile (not
+			supported yet: exits with status 31)`},
+		{"--from-stdin", `read "<user> <host[:port]> <command> <password>"
+			from standard input, the way LightDM's remote login passes it
+			(not supported yet: exits with status 31)`},
+	}},
+	{title: "session", entries: []helpEntry{
+		{"-c", `what to run: a program, a desktop name such as KDE or XFCE, or
+			a generic name such as TERMINAL or WWWBROWSER (default:
+			TERMINAL)`},
+		{"-t", `desktop shows a whole desktop in one window, application
+			only the program's own windows; desktop commands always get a
+			desktop (default: application)`},
+		{"-g", `window size as WIDTHxHEIGHT, fullscreen, or maximize for the
+			size of this screen (default: 800x600)`},
+		{"-x", `let the session span several monitors (Xinerama)`},
+		{"-q", `speed of the network link; NX tunes its compression to it
+			(default: adsl)`},
+		{"--pack", `NX image compression, one of the methods listed at the
+			end (default: 16m-jpeg-9)`},
+		{"--kbd-type", `keyboard model such as pc105/us; auto lets the
+			session take over this computer's keyboard (default: auto)`},
+		{"--kbd-layout", `keyboard layout such as us or de; null sets none,
+			auto works like --kbd-type auto (default: null)`},
+		{"--clean-sessions", `first terminate all your sessions on the
+			server, except those providing published applications`},
+		{"--terminate-on-ctrl-c", `make Ctrl-C terminate the session; without
+			it, Ctrl-C suspends the session`},
+		{"--sound", `sound system (default: pulse); sound is not forwarded
+			yet, so the session starts without sound whatever is chosen`},
+		{"--printing", `let the session print on this computer (not
+			supported yet)`},
+		{"-F", `local folders to share with the session, separated by commas
+			(not supported yet)`},
+		{"--share-mode", `for -D: 0 to watch the desktop, 1 to work on it
+			too`},
+	}},
+	{title: "printing (not supported yet)", entries: []helpEntry{
+		{"--print-action", `what to do with a print job from the session
+			(default: PDFVIEW); each of the four options below selects its
+			action, and only one of them may be given`},
+		{"--pdfview-cmd", `show print jobs as PDF with this program
+			(default: xdg-open); selects PDFVIEW`},
+		{"--save-to-folder", `store print jobs as PDF files in this folder
+			(default: PDF); selects PDFSAVE`},
+		{"--printer", `send print jobs to this CUPS queue (default: the CUPS
+			default queue); selects PRINT`},
+		{"--print-cmd", `hand print jobs to this command (default: lpr);
+			selects PRINTCMD`},
+	}},
+	{title: "session broker (not supported yet)", entries: []helpEntry{
+		{"-B", `get the session profiles from the X2Go session broker at
+			this URL (exits with status 31)`},
+		{"--broker-password", `password for the session broker`},
+	}},
+	{title: "messages and information", entries: []helpEntry{
+		{"-h", `print this help, then exit`},
+		{"-V", `print the version on standard error, then exit`},
+		{"-d", `log this front end's debug messages too`},
+		{"--libdebug", `log the session library's debug messages too`},
+		{"--libdebug-sftpxfer", `log the traffic of folder sharing (no
+			effect, as folder sharing is not supported yet)`},
+		{"--quiet", `log nothing, even with -d or --libdebug`},
+	}},
+	{title: "python-x2go backends (accepted for compatibility, no effect)", entries: []helpEntry{
+		{"--backend-controlsession", `default or PLAIN`},
+		{"--backend-terminalsession", `default or PLAIN`},
+		{"--backend-serversessioninfo", `default or PLAIN`},
+		{"--backend-serversessionlist", `default or PLAIN`},
+		{"--backend-proxy", `default, NX3 or KDRIVE`},
+		{"--backend-sessionprofiles", `FILE or GCONF`},
+		{"--backend-clientsettings", `FILE or GCONF`},
+		{"--backend-clientprinting", `FILE or GCONF`},
+	}},
+	{title: "older spellings", entries: []helpEntry{
+		{"--port", `same as -p`},
+		{"--ssh-key", `same as -i`},
+		{"--use-sound", `yes means --sound pulse, no means --sound none`},
+		{"--client-ssh-port", `no effect: x2goclient's local SSH port, which
+			this client does not need`},
+	}},
+}

@@ -1,7 +1,8 @@
 // Package pyhoca holds the pure parts of the pyhoca-cli compatible front end
 // of the x2go CLI: pyhoca-cli's command line (argparse semantics and the
-// processing rules of its parseargs()), its --help text, its log line format
-// and the exact stdout formats of its list modes.
+// processing rules of its parseargs()), its usage block, its log line format
+// and the exact stdout formats of its list modes, and a --help text of our
+// own in argparse's layout that describes this client's behaviour.
 //
 // Scripts and Remmina's X2Go plugin drive pyhoca-cli; with this package the
 // Go CLI accepts the same command lines and prints the same output, so they
