@@ -69,3 +69,56 @@ func ExampleSession_ListSessions() {
 		fmt.Println(si.Name, si.Status)
 	}
 }
+
+// ExampleOptions_controlSession runs two X2Go sessions over one SSH
+// connection: the second Session is given the first one's control
+// session.
+func ExampleOptions_controlSession() {
+	ctx := context.Background()
+	editor, err := x2go.NewSession(x2go.Options{
+		Server:      "x2go.example.org",
+		Username:    "alice",
+		LookForKeys: true,
+		Params:      x2go.Params{Command: "gedit"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer editor.Disconnect() // suspends both sessions and closes the connection
+	if err := editor.Connect(ctx); err != nil {
+		log.Fatal(err)
+	}
+	terminal, err := x2go.NewSession(x2go.Options{
+		ControlSession: editor.ControlSession(),
+		Params:         x2go.Params{Command: "xterm"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range []*x2go.Session{editor, terminal} {
+		if err := s.Start(ctx); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println(editor.Name(), terminal.Name())
+}
+
+// ExampleHooks sets only the hooks it needs.
+func ExampleHooks() {
+	s, err := x2go.NewSession(x2go.Options{
+		Server:   "x2go.example.org",
+		Username: "alice",
+		Hooks: x2go.Hooks{
+			StatusChanged: func(s *x2go.Session, c x2go.StatusChange) {
+				fmt.Printf("%s: %v -> %v\n", c.Name, c.From, c.To)
+			},
+			Progress: func(s *x2go.Session, percent int) {
+				fmt.Printf("%s: %d%%\n", s.ProfileName(), percent)
+			},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+}

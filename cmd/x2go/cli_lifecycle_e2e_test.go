@@ -43,8 +43,14 @@ type attended struct {
 // killed at cleanup if the test left it running.
 func (c *cliLab) startAttended(t *testing.T, args ...string) *attended {
 	t.Helper()
+	return c.startX2Go(t, append([]string{"pyhoca-cli"}, args...)...)
+}
+
+// startX2Go starts `x2go ARGS...` in the background.
+func (c *cliLab) startX2Go(t *testing.T, args ...string) *attended {
+	t.Helper()
 	a := &attended{done: make(chan struct{})}
-	a.cmd = exec.Command(c.bin, append([]string{"pyhoca-cli"}, args...)...)
+	a.cmd = exec.Command(c.bin, args...)
 	a.cmd.Env = c.env
 	a.cmd.Stdout, a.cmd.Stderr = &a.out, &a.out
 	if err := a.cmd.Start(); err != nil {
@@ -55,7 +61,7 @@ func (c *cliLab) startAttended(t *testing.T, args ...string) *attended {
 		select {
 		case <-a.done:
 		default:
-			t.Errorf("x2go pyhoca-cli %v still runs at the end of the test; killing it\n%s", args, a.out.String())
+			t.Errorf("x2go %v still runs at the end of the test; killing it\n%s", args, a.out.String())
 			a.cmd.Process.Kill()
 			<-a.done
 		}
@@ -77,10 +83,10 @@ func (a *attended) waitExit(t *testing.T) {
 	select {
 	case <-a.done:
 	case <-time.After(time.Minute):
-		t.Fatalf("x2go pyhoca-cli did not exit within a minute:\n%s", a.out.String())
+		t.Fatalf("x2go did not exit within a minute:\n%s", a.out.String())
 	}
 	if a.err != nil {
-		t.Fatalf("x2go pyhoca-cli: %v\n%s", a.err, a.out.String())
+		t.Fatalf("x2go: %v\n%s", a.err, a.out.String())
 	}
 }
 
@@ -174,4 +180,36 @@ func waitOutput(t *testing.T, out *syncBuffer, text string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestE2EModernStartSpeaksForItself: x2go start and resume attend their
+// session like pyhoca-cli -N, but in their own short lines, with none of
+// pyhoca-cli's log lines.
+func TestE2EModernStartSpeaksForItself(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	t.Cleanup(func() { lab.TerminateAll(t) })
+	c := newCLILab(t, lab)
+	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
+
+	a := c.startX2Go(t, "start", "-i", lab.Key, "-c", "xterm", target)
+	name := waitStatuses(t, lab, "R", time.Minute)[0]
+	waitOutput(t, &a.out, "x2go: "+name+" is running; Ctrl-C will suspend it")
+	a.interrupt(t)
+	waitStatuses(t, lab, "S", 30*time.Second)
+	waitOutput(t, &a.out, "x2go: "+name+" suspended")
+
+	a = c.startX2Go(t, "resume", "--terminate-on-interrupt", "-i", lab.Key, target, name)
+	waitStatuses(t, lab, "R", time.Minute)
+	waitOutput(t, &a.out, "x2go: "+name+" is running; Ctrl-C will terminate it")
+	a.interrupt(t)
+	waitStatuses(t, lab, "", 30*time.Second)
+	waitOutput(t, &a.out, "x2go: "+name+" terminated")
+	for _, foreign := range []string{"pylib", "PyHocaCLI", "Press CTRL+C", "NOTICE", "master session"} {
+		if strings.Contains(a.out.String(), foreign) {
+			t.Errorf("x2go start/resume printed pyhoca-cli's %q:\n%s", foreign, a.out.String())
+		}
+	}
+	t.Logf("output:\n%s", a.out.String())
 }

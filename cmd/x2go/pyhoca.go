@@ -129,7 +129,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 
 	// new / resume: the process lives as long as the session.
 	log.Notice("PyHocaCLI", "give the X2Go session some time to come up...")
-	r := &runner{e: e, s: s, log: log, libLog: libLog, terminateOnInterrupt: opt.TerminateOnCtrlC}
+	r := &runner{s: s, say: pyhocaNarrator{log: log, libLog: libLog}, terminateOnInterrupt: opt.TerminateOnCtrlC}
 	var startErr error
 	switch {
 	case opt.Resume != "":

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/x2go-go/x2go"
 	"github.com/x2go-go/x2go/internal/pyhoca"
+	"github.com/x2go-go/x2go/protocol"
 	"golang.org/x/term"
 )
 
@@ -34,56 +36,126 @@ func runOutput(name string, args ...string) (string, error) {
 
 // runner keeps a started or resumed session company until it ends: it
 // returns when the session was suspended or terminated (here, by Ctrl-C,
-// or elsewhere) and logs what happened in pyhoca-cli's words.
+// or elsewhere) and says what happened through its narrator.
 type runner struct {
-	e                    *env
 	s                    *x2go.Session
-	log, libLog          *pyhoca.Logger
+	say                  narrator
 	terminateOnInterrupt bool
+}
+
+// narrator tells the user what happens to an attended session: the
+// pyhoca-cli front end in pyhoca-cli's log lines, the x2go subcommands in
+// their own short lines.
+type narrator interface {
+	attending(s *x2go.Session, terminateOnInterrupt bool)
+	// ended: the session was suspended, terminated or moved (taken over
+	// elsewhere, or the link lost); here tells whether this process did it.
+	ended(name, how string, here bool)
+	failed(name, what string)
 }
 
 func (r *runner) attend(ctx context.Context) int {
 	name := r.s.Name()
-	r.libLog.Notice("x2gosession-pylib", fmt.Sprintf("Using session %s as master session for profile %s.", name, r.s.ProfileName()))
-	if r.terminateOnInterrupt {
-		r.log.Notice("PyHocaCLI", "Press CTRL+C to terminate the running session...")
-	} else {
-		r.log.Notice("PyHocaCLI", "Press CTRL+C to suspend the running session...")
-	}
+	r.say.attending(r.s, r.terminateOnInterrupt)
 	st, err := r.s.Wait(ctx)
 	if err != nil { // interrupted: suspend or terminate, as asked
 		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		verb := "suspended"
+		how := "suspended"
 		if r.terminateOnInterrupt {
-			verb = "terminated"
+			how = "terminated"
 			err = r.s.Terminate(ectx)
 		} else {
 			err = r.s.Suspend(ectx)
 		}
 		if err != nil {
-			r.log.Error("PyHocaCLI", fmt.Sprintf("X2Go session %s could not be %s: %v", name, verb, err))
+			r.say.failed(name, fmt.Sprintf("could not be %s: %v", how, err))
 			return 1
 		}
-		r.log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has been %s", name, verb))
+		r.say.ended(name, how, true)
 		return 0
 	}
 	switch st {
 	case x2go.StatusSuspended:
-		r.log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has been suspended", name))
+		r.say.ended(name, "suspended", false)
 		return 0
 	case x2go.StatusTerminated:
-		r.log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has terminated", name))
+		r.say.ended(name, "terminated", false)
 		return 0
 	case x2go.StatusUnknown:
 		// The control connection died: resuming the session on another
 		// client makes the server kill this client's sshd.
-		r.log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has been moved to a different screen or its connection was lost", name))
+		r.say.ended(name, "moved", false)
 		return 0
 	default:
-		r.log.Error("PyHocaCLI", fmt.Sprintf("X2Go session %s: the connection to the session's graphics failed (session status: %s); see %s", name, st, r.s.LocalSessionDir()))
+		r.say.failed(name, fmt.Sprintf("failed: the connection to its graphics broke (session status: %s); see %s", st, r.s.LocalSessionDir()))
 		return 1
 	}
+}
+
+// pyhocaNarrator speaks pyhoca-cli's log lines, for the front ends that
+// read them.
+type pyhocaNarrator struct{ log, libLog *pyhoca.Logger }
+
+func (n pyhocaNarrator) attending(s *x2go.Session, terminate bool) {
+	n.libLog.Notice("x2gosession-pylib", fmt.Sprintf("Using session %s as master session for profile %s.", s.Name(), s.ProfileName()))
+	if terminate {
+		n.log.Notice("PyHocaCLI", "Press CTRL+C to terminate the running session...")
+	} else {
+		n.log.Notice("PyHocaCLI", "Press CTRL+C to suspend the running session...")
+	}
+}
+
+func (n pyhocaNarrator) ended(name, how string, here bool) {
+	switch {
+	case how == "moved":
+		n.log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has been moved to a different screen or its connection was lost", name))
+	case how == "terminated" && !here:
+		n.log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has terminated", name))
+	default:
+		n.log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has been %s", name, how))
+	}
+}
+
+func (n pyhocaNarrator) failed(name, what string) {
+	n.log.Error("PyHocaCLI", fmt.Sprintf("X2Go session %s %s", name, what))
+}
+
+// plainNarrator is the x2go subcommands' voice: one short line per event
+// on stderr, nothing with --quiet.
+type plainNarrator struct {
+	w     io.Writer
+	quiet bool
+}
+
+func (n plainNarrator) attending(s *x2go.Session, terminate bool) {
+	if n.quiet {
+		return
+	}
+	verb := "suspend"
+	if terminate {
+		verb = "terminate"
+	}
+	fmt.Fprintf(n.w, "x2go: %s is running; Ctrl-C will %s it\n", s.Name(), verb)
+}
+
+func (n plainNarrator) ended(name, how string, here bool) {
+	if n.quiet {
+		return
+	}
+	if how == "moved" {
+		fmt.Fprintf(n.w, "x2go: %s was taken over by another client, or the connection to the server was lost\n", name)
+		return
+	}
+	where := ""
+	if !here {
+		where = " elsewhere"
+	}
+	fmt.Fprintf(n.w, "x2go: %s %s%s\n", name, how, where)
+}
+
+func (n plainNarrator) failed(name, what string) {
+	fmt.Fprintf(n.w, "x2go: %s %s\n", name, what)
 }
 
 // progressHooks draws start/resume progress on a terminal.
@@ -124,14 +196,14 @@ type sessionFlags struct {
 }
 
 func (sf *sessionFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&sf.p.Command, "c", "TERMINAL", "session command")
+	fs.StringVar(&sf.p.Command, "c", protocol.DefaultCommand, "session command")
 	fs.StringVar(&sf.p.SessionType, "t", "application", "session type: application, desktop or published")
-	fs.StringVar(&sf.p.Geometry, "g", "800x600", "geometry WxH, fullscreen or maximize")
-	fs.StringVar(&sf.p.Link, "q", "adsl", "link quality: modem, isdn, adsl, wan, lan")
-	fs.StringVar(&sf.p.Pack, "pack", "16m-jpeg-9", "NX pack method")
-	fs.StringVar(&sf.p.KbLayout, "kbd-layout", "null", "keyboard layout")
-	fs.StringVar(&sf.p.KbType, "kbd-type", "auto", "keyboard type")
-	fs.StringVar(&sf.p.Clipboard, "clipboard", "both", "clipboard mode: both, server, client, none")
+	fs.StringVar(&sf.p.Geometry, "g", protocol.DefaultGeometry, "geometry WxH, fullscreen or maximize")
+	fs.StringVar(&sf.p.Link, "q", protocol.DefaultLink, "link quality: modem, isdn, adsl, wan, lan")
+	fs.StringVar(&sf.p.Pack, "pack", protocol.DefaultPack, "NX pack method")
+	fs.StringVar(&sf.p.KbLayout, "kbd-layout", protocol.DefaultKbLayout, "keyboard layout")
+	fs.StringVar(&sf.p.KbType, "kbd-type", protocol.DefaultKbType, "keyboard type")
+	fs.StringVar(&sf.p.Clipboard, "clipboard", protocol.DefaultClipboard, "clipboard mode: both, server, client, none")
 	fs.BoolVar(&sf.p.Xinerama, "x", false, "enable Xinerama")
 	fs.BoolVar(&sf.terminateOnInterrupt, "terminate-on-interrupt", false, "Ctrl-C terminates instead of suspending")
 	fs.BoolVar(&sf.quiet, "quiet", false, "no progress and no log lines")
@@ -186,12 +258,7 @@ func sessionCommand(ctx context.Context, e *env, name string, args []string, nPo
 		}
 		return exitCode(err)
 	}
-	level := pyhoca.LevelNotice
-	if sf.quiet {
-		level = pyhoca.LevelQuiet
-	}
-	log := pyhoca.NewLogger(e.stderr, "x2go", os.Getpid(), level)
-	r := &runner{e: e, s: s, log: log, libLog: log, terminateOnInterrupt: sf.terminateOnInterrupt}
+	r := &runner{s: s, say: plainNarrator{w: e.stderr, quiet: sf.quiet}, terminateOnInterrupt: sf.terminateOnInterrupt}
 	fmt.Fprintln(e.stdout, s.Name())
 	return r.attend(ctx)
 }

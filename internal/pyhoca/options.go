@@ -19,19 +19,24 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/x2go-go/x2go/protocol"
 )
 
-// Defaults of pyhoca-cli 0.6.1.2 (and python-x2go) used by Parse.
+// Defaults of pyhoca-cli 0.6.1.2 (and python-x2go) used by Parse. The
+// session parameters come from the protocol package, where each default
+// is written once; the rest are pyhoca-cli's own (its sound default is
+// pulse where the library's is none).
 const (
-	DefaultCommand      = "TERMINAL"
+	DefaultCommand      = protocol.DefaultCommand
 	DefaultPort         = 22
 	DefaultSound        = "pulse"
-	DefaultGeometry     = "800x600"
-	DefaultLink         = "adsl"
+	DefaultGeometry     = protocol.DefaultGeometry
+	DefaultLink         = protocol.DefaultLink
 	DefaultSessionType  = "application"
-	DefaultPack         = "16m-jpeg-9"
-	DefaultKbdType      = "auto"
-	DefaultKbdLayout    = "null"
+	DefaultPack         = protocol.DefaultPack
+	DefaultKbdType      = protocol.DefaultKbType
+	DefaultKbdLayout    = protocol.DefaultKbLayout
 	DefaultAuthAttempts = 3
 	DefaultPrintAction  = "PDFVIEW"
 	DefaultPDFViewCmd   = "xdg-open" // python-x2go DEFAULT_PDFVIEW_CMD
