@@ -77,7 +77,7 @@ func (s *Session) sshConfig(ctx context.Context) sshconn.Config {
 		Auth: sshconn.Auth{
 			Password: o.Password, ForcePassword: o.ForcePasswordAuth,
 			KeyFiles: o.KeyFiles, Signers: o.Signers, Passphrase: o.Passphrase,
-			PassphrasePrompt: o.PassphrasePrompt, LookForKeys: o.LookForKeys,
+			PassphrasePrompt: passphrasePrompt(o.PassphrasePrompt), LookForKeys: o.LookForKeys,
 			SSHDir: o.SSHDir, AllowAgent: o.AllowAgent,
 			KeyboardInteractive: o.KeyboardInteractive,
 		},
@@ -111,6 +111,15 @@ func (s *Session) sshConfig(ctx context.Context) sshconn.Config {
 		cfg.Jump = jc
 	}
 	return cfg
+}
+
+// passphrasePrompt adapts Options.PassphrasePrompt to sshconn's, which
+// takes a context. TODO(lead): let Options.PassphrasePrompt take the ctx.
+func passphrasePrompt(f func(keyFile string) (string, error)) func(context.Context, string) (string, error) {
+	if f == nil {
+		return nil
+	}
+	return func(_ context.Context, keyFile string) (string, error) { return f(keyFile) }
 }
 
 // Connect opens the SSH control connection, logs in and checks that the
