@@ -1,7 +1,14 @@
 // Package sshconn is the SSH side of an X2Go control session: dialing
-// (directly or through a jump host), authentication, OpenSSH-compatible host
-// key checking, and running x2goserver commands inside the marker wrapper
-// with their exit status.
+// (directly or through jump hosts), authentication, OpenSSH-compatible host
+// key checking, running x2goserver commands inside the marker wrapper with
+// their exit status, and port forwards in both directions (DialContext,
+// ListenRemote).
+//
+// Every error a caller may want to handle matches one of the Err*
+// sentinels with errors.Is, and most carry details in a typed error
+// (errors.As): *ConnectError, *AuthError, *HostKeyError, *KeyFileError,
+// *CommandError, *ExitError, *ForwardError. Passwords and passphrases
+// never appear in them.
 package sshconn
 
 import (
@@ -29,9 +36,10 @@ type Config struct {
 	Auth Auth
 	// HostKeys: the zero value refuses hosts that are not in known_hosts.
 	HostKeys HostKeyConfig
-	// Jump, when set, is an SSH jump host: the connection to Host is
-	// tunnelled through it, and both host keys are checked under their
-	// real names.
+	// Jump, when set, is an SSH jump host (which may have its own Jump):
+	// the connection to Host is tunnelled through it, and both host keys
+	// are checked under their real names. The jump connection lives as
+	// long as the connection through it and is closed with it.
 	Jump *Config
 	// ConnectTimeout bounds the network part of connecting: TCP connect,
 	// SSH handshake and authentication (default 30s). Time spent waiting
@@ -42,11 +50,16 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// KeepAlive is the interval of keepalive@openssh.com requests that
 	// detect a dead link (default 5s, as python-x2go; negative disables).
+	// A server that stops answering is given up about three intervals
+	// after its last answer; the connection then ends with
+	// ErrConnectionLost.
 	KeepAlive time.Duration
 	// MaxSessions bounds concurrent command channels on the connection
 	// (OpenSSH's MaxSessions defaults to 10). Default 8.
 	MaxSessions int
-	Logger      *slog.Logger
+	// Logger receives debug records (connect, commands, the end of the
+	// connection) and server banners; nil discards them.
+	Logger *slog.Logger
 }
 
 func (c *Config) port() int {
@@ -430,7 +443,8 @@ func (c *Conn) goBackground(f func()) bool {
 	return true
 }
 
-// Client returns the underlying SSH client (for port forwarding and SFTP).
+// Client returns the underlying SSH client (for SFTP and the like). Use
+// DialContext and ListenRemote for port forwards.
 func (c *Conn) Client() *ssh.Client { return c.client }
 
 // ListenRemote asks the server to listen on addr (host:port on the

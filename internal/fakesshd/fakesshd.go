@@ -4,7 +4,10 @@
 // and answers each command with whatever a Handler says — including the
 // answers a real server gives only when something is broken: garbage,
 // output without markers, a command that never returns, a connection that
-// drops in the middle of a command.
+// drops in the middle of a command. Options select the login methods it
+// offers (password, public key, keyboard-interactive), make it a jump host
+// (WithForwarding) or accept remote port forwards (WithRemoteForward);
+// Freeze makes it stop answering, as a hung server or a dead link does.
 //
 // A Server belongs to one test. New registers Close with t.Cleanup, and
 // Close waits for every goroutine the server started, so tests can check
@@ -516,11 +519,7 @@ func (s *Server) exec(sc *ssh.ServerConn, ch ssh.Channel, raw string, gone <-cha
 // serveDirect accepts a direct-tcpip channel for the configured handler,
 // or rejects it.
 func (s *Server) serveDirect(nch ssh.NewChannel) {
-	handler := s.cfg.direct
-	if s.cfg.forwardLoopback {
-		handler = s.forwardLoopback()
-	}
-	if handler == nil {
+	if s.cfg.direct == nil && !s.cfg.forwardLoopback {
 		nch.Reject(ssh.Prohibited, "fakesshd: port forwarding is disabled")
 		return
 	}
@@ -534,20 +533,51 @@ func (s *Server) serveDirect(nch ssh.NewChannel) {
 		nch.Reject(ssh.ConnectionFailed, fmt.Sprintf("fakesshd: bad direct-tcpip request: %v", err))
 		return
 	}
-	ch, reqs, err := nch.Accept()
-	if err != nil {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if s.cfg.forwardLoopback {
+			s.forwardLoopback(nch, msg.Raddr, int(msg.Rport))
+			return
+		}
+		ch, reqs, err := nch.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			ssh.DiscardRequests(reqs)
+		}()
+		defer ch.Close()
+		s.cfg.direct(msg.Raddr, int(msg.Rport), ch)
+	}()
+}
+
+// forwardLoopback serves a direct-tcpip channel for WithForwarding: as a
+// real sshd, it connects first and confirms the channel only when that
+// worked.
+func (s *Server) forwardLoopback(nch ssh.NewChannel, host string, port int) {
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		nch.Reject(ssh.Prohibited, "fakesshd: forwarding only to loopback addresses")
 		return
 	}
-	s.wg.Add(2)
+	nc, err := net.Dial("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		nch.Reject(ssh.ConnectionFailed, "fakesshd: "+err.Error())
+		return
+	}
+	ch, reqs, err := nch.Accept()
+	if err != nil {
+		nc.Close()
+		return
+	}
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		ssh.DiscardRequests(reqs)
 	}()
-	go func() {
-		defer s.wg.Done()
-		defer ch.Close()
-		handler(msg.Raddr, int(msg.Rport), ch)
-	}()
+	pipe(ch, nc, s.quit)
 }
 
 // gatedConn is a server-side connection that Freeze can hold: data read
@@ -570,20 +600,6 @@ func (c *gatedConn) Read(p []byte) (int, error) {
 func (c *gatedConn) Close() error {
 	c.closeOnce.Do(func() { close(c.closed) })
 	return c.Conn.Close()
-}
-
-// forwardLoopback is the DirectTCPIPHandler of WithForwarding.
-func (s *Server) forwardLoopback() DirectTCPIPHandler {
-	return func(host string, port int, ch ssh.Channel) {
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return
-		}
-		nc, err := net.Dial("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-		if err != nil {
-			return
-		}
-		pipe(ch, nc, s.quit)
-	}
 }
 
 // pipe copies between ch and nc until both directions have ended, passing
