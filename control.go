@@ -83,14 +83,14 @@ func (c *ControlSession) Port() int {
 // Username returns the login name.
 func (c *ControlSession) Username() string { return c.opts.Username }
 
-func (c *ControlSession) sshConfig(ctx context.Context) sshconn.Config {
+func (c *ControlSession) sshConfig() sshconn.Config {
 	o := &c.opts
 	cfg := sshconn.Config{
 		Host: o.Server, Port: o.Port, User: o.Username,
 		Auth: sshconn.Auth{
 			Password: o.Password, ForcePassword: o.ForcePasswordAuth,
 			KeyFiles: o.KeyFiles, Signers: o.Signers, Passphrase: o.Passphrase,
-			PassphrasePrompt: promptWith(ctx, o.PassphrasePrompt), LookForKeys: o.LookForKeys,
+			PassphrasePrompt: o.PassphrasePrompt, LookForKeys: o.LookForKeys,
 			SSHDir: o.SSHDir, AllowAgent: o.AllowAgent,
 			KeyboardInteractive: o.KeyboardInteractive,
 		},
@@ -112,7 +112,7 @@ func (c *ControlSession) sshConfig(ctx context.Context) sshconn.Config {
 			Host: j.Host, Port: j.Port, User: j.Username,
 			Auth: sshconn.Auth{Password: j.Password, KeyFiles: j.KeyFiles, Passphrase: j.Passphrase,
 				LookForKeys: j.LookForKeys, AllowAgent: j.AllowAgent, SSHDir: o.SSHDir,
-				PassphrasePrompt: promptWith(ctx, o.PassphrasePrompt)},
+				PassphrasePrompt: o.PassphrasePrompt},
 			HostKeys:       cfg.HostKeys,
 			ConnectTimeout: o.ConnectTimeout,
 			Logger:         c.log,
@@ -173,7 +173,7 @@ func (c *ControlSession) Connect(ctx context.Context) error {
 func (c *ControlSession) dial(ctx context.Context, a *connectAttempt) error {
 	defer a.cancel()
 	var ctrl *control.Session
-	conn, err := sshconn.Dial(ctx, c.sshConfig(ctx))
+	conn, err := sshconn.Dial(ctx, c.sshConfig())
 	if err == nil {
 		if ctrl, err = control.New(ctx, conn, c.log); err != nil {
 			conn.Close()
@@ -512,12 +512,4 @@ func (c *ControlSession) CleanSessions(ctx context.Context, published bool) erro
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// promptWith adapts a context-taking passphrase prompt to sshconn's.
-func promptWith(ctx context.Context, f func(context.Context, string) (string, error)) func(string) (string, error) {
-	if f == nil {
-		return nil
-	}
-	return func(file string) (string, error) { return f(ctx, file) }
 }

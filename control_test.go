@@ -218,3 +218,25 @@ func TestReconnectThroughJumpHostLeaksNothing(t *testing.T) {
 	// Disconnect and goleak (faultLeakCheck) must find nothing left of
 	// the three dead connections nor of their jump connections.
 }
+
+// TestHostKeyQuestionDoesNotCountAgainstTimeout: a person who takes
+// longer than ConnectTimeout to answer the host key question still
+// connects; only network time counts.
+func TestHostKeyQuestionDoesNotCountAgainstTimeout(t *testing.T) {
+	faultLeakCheck(t)
+	srv := fakesshd.New(t, nil)
+	o := unknownHostOptions(t, srv)
+	o.ConnectTimeout = 300 * time.Millisecond
+	o.Hooks.CheckHostKey = func(context.Context, *x2go.ControlSession, x2go.HostKeyInfo) bool {
+		time.Sleep(time.Second) // reading the fingerprint
+		return true
+	}
+	s, err := x2go.NewSession(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Disconnect()
+	if err := s.Connect(testCtx(t)); err != nil {
+		t.Fatalf("Connect after a slow answer: %v", err)
+	}
+}

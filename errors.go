@@ -32,6 +32,15 @@ var (
 	ErrHostKeyUnknown = sshconn.ErrHostKeyUnknown
 	// ErrHostKeyChanged: known_hosts has another key for this server.
 	ErrHostKeyChanged = sshconn.ErrHostKeyChanged
+	// ErrHostKeyRevoked: known_hosts marks the server's key @revoked.
+	ErrHostKeyRevoked = sshconn.ErrHostKeyRevoked
+	// ErrForwardDenied: the server refused a reverse port forward.
+	ErrForwardDenied = sshconn.ErrForwardDenied
+	// ErrOutputTooLarge: a server command wrote more than the client reads.
+	ErrOutputTooLarge = sshconn.ErrOutputTooLarge
+	// ErrConfig: the connection settings cannot work (no host or user, an
+	// unreadable known_hosts file, a jump host loop).
+	ErrConfig = sshconn.ErrConfig
 	// ErrConnectionLost: the control session's SSH connection died.
 	ErrConnectionLost = sshconn.ErrConnectionLost
 	// ErrMalformed: the server's answer did not have the documented shape.

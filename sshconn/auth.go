@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -28,9 +30,12 @@ type Auth struct {
 	Signers []ssh.Signer
 	// Passphrase decrypts encrypted private keys.
 	Passphrase string
-	// PassphrasePrompt is asked for the passphrase of an encrypted key when
-	// Passphrase is empty or wrong.
-	PassphrasePrompt func(keyFile string) (string, error)
+	// PassphrasePrompt is asked for the passphrase of an encrypted key in
+	// KeyFiles when Passphrase is empty or wrong (three tries). It is called
+	// before any network connection is made, so the time a person takes to
+	// answer does not count against ConnectTimeout; it should return when
+	// ctx is done. An error aborts Dial (wrapped in a *KeyFileError).
+	PassphrasePrompt func(ctx context.Context, keyFile string) (string, error)
 	// LookForKeys offers ~/.ssh/id_* keys (python-x2go's look_for_keys).
 	// Encrypted ones are used only when a passphrase is at hand.
 	LookForKeys bool
@@ -50,24 +55,58 @@ type Auth struct {
 // OpenSSH's order.
 var discoveredKeyNames = []string{"id_ed25519", "id_ecdsa", "id_rsa", "id_ed25519_sk", "id_ecdsa_sk", "id_dsa"}
 
-// methods builds the ssh.AuthMethods for a and names them for error
-// messages. The returned closer releases the agent connection.
-func (a *Auth) methods(ctx context.Context) (methods []ssh.AuthMethod, names []string, closer func(), err error) {
-	closer = func() {}
+// credentials are the authentication methods of one login, ready before
+// the first packet is sent: key files are read and decrypted (asking for
+// passphrases) before the connect timeout starts, so that a person typing
+// a passphrase is not racing it.
+type credentials struct {
+	methods []namedMethod // in the order they are offered
+	closer  func()        // releases the agent connection
+}
+
+type namedMethod struct {
+	name   string // RFC 4252 method name
+	method ssh.AuthMethod
+}
+
+func (c *credentials) names() []string {
+	names := make([]string, len(c.methods))
+	for i, m := range c.methods {
+		names[i] = m.name
+	}
+	return names
+}
+
+func (c *credentials) close() {
+	if c != nil && c.closer != nil {
+		c.closer()
+	}
+}
+
+// prepare builds the authentication methods of a. passphrases remembers
+// what the prompt answered per key file during one Dial, so a key used on
+// both hops of a jump connection is asked for once.
+func (a *Auth) prepare(ctx context.Context, passphrases map[string]string) (*credentials, error) {
+	creds := &credentials{}
+	add := func(ms []ssh.AuthMethod, names []string) {
+		for i := range ms {
+			creds.methods = append(creds.methods, namedMethod{names[i], ms[i]})
+		}
+	}
 	if a.ForcePassword {
 		if a.Password == "" && a.KeyboardInteractive == nil {
-			return nil, nil, closer, fmt.Errorf("%w: password authentication forced but no password given", ErrNoAuthMethods)
+			return nil, fmt.Errorf("%w: password authentication forced but no password given", ErrNoAuthMethods)
 		}
-		m, n := a.passwordMethods()
-		return m, n, closer, nil
+		add(a.passwordMethods())
+		return creds, nil
 	}
 
 	var signers []ssh.Signer
 	signers = append(signers, a.Signers...)
 	for _, file := range a.KeyFiles {
-		s, err := a.loadKey(file, true)
+		s, err := a.loadKey(ctx, file, true, passphrases)
 		if err != nil {
-			return nil, nil, closer, err
+			return nil, err
 		}
 		signers = append(signers, s)
 	}
@@ -79,7 +118,7 @@ func (a *Auth) methods(ctx context.Context) (methods []ssh.AuthMethod, names []s
 		if sock != "" {
 			var d net.Dialer
 			if conn, err := d.DialContext(ctx, "unix", sock); err == nil {
-				closer = func() { conn.Close() }
+				creds.closer = func() { conn.Close() }
 				if agentSigners, err := agent.NewClient(conn).Signers(); err == nil {
 					signers = append(signers, agentSigners...)
 				}
@@ -100,22 +139,20 @@ func (a *Auth) methods(ctx context.Context) (methods []ssh.AuthMethod, names []s
 			}
 			// Discovered keys are offered when usable; an encrypted one
 			// without passphrase is passed over, as OpenSSH in batch mode does.
-			if s, err := a.loadKey(file, false); err == nil {
+			if s, err := a.loadKey(ctx, file, false, passphrases); err == nil {
 				signers = append(signers, s)
 			}
 		}
 	}
 	if len(signers) > 0 {
-		methods = append(methods, ssh.PublicKeys(signers...))
-		names = append(names, "publickey")
+		add([]ssh.AuthMethod{ssh.PublicKeys(signers...)}, []string{"publickey"})
 	}
-	m, n := a.passwordMethods()
-	methods, names = append(methods, m...), append(names, n...)
-	if len(methods) == 0 {
-		closer()
-		return nil, nil, func() {}, ErrNoAuthMethods
+	add(a.passwordMethods())
+	if len(creds.methods) == 0 {
+		creds.close()
+		return nil, ErrNoAuthMethods
 	}
-	return methods, names, closer, nil
+	return creds, nil
 }
 
 func (a *Auth) passwordMethods() ([]ssh.AuthMethod, []string) {
@@ -147,9 +184,9 @@ func (a *Auth) passwordMethods() ([]ssh.AuthMethod, []string) {
 	return methods, names
 }
 
-// loadKey reads a private key file. explicit keys report every problem;
-// for discovered keys the caller ignores the error.
-func (a *Auth) loadKey(file string, explicit bool) (ssh.Signer, error) {
+// loadKey reads a private key file. explicit keys report every problem
+// and may prompt; for discovered keys the caller ignores the error.
+func (a *Auth) loadKey(ctx context.Context, file string, explicit bool, passphrases map[string]string) (ssh.Signer, error) {
 	pem, err := os.ReadFile(file)
 	if err != nil {
 		return nil, &KeyFileError{File: file, Err: err}
@@ -162,24 +199,35 @@ func (a *Auth) loadKey(file string, explicit bool) (ssh.Signer, error) {
 	if !errors.As(err, &missing) {
 		return nil, &KeyFileError{File: file, Err: err}
 	}
+	prompt := a.PassphrasePrompt
+	if !explicit {
+		prompt = nil
+	}
 	passphrase := a.Passphrase
+	if passphrase == "" {
+		passphrase = passphrases[file]
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		if passphrase == "" {
-			if a.PassphrasePrompt == nil || !explicit {
+			if prompt == nil {
 				return nil, &KeyFileError{File: file, Err: ErrPassphraseRequired}
 			}
-			if passphrase, err = a.PassphrasePrompt(file); err != nil {
+			if passphrase, err = prompt(ctx, file); err != nil {
+				return nil, &KeyFileError{File: file, Err: err}
+			}
+			if err := ctx.Err(); err != nil {
 				return nil, &KeyFileError{File: file, Err: err}
 			}
 		}
 		s, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(passphrase))
 		if err == nil {
+			passphrases[file] = passphrase
 			return s, nil
 		}
 		if !isBadPassphrase(err) {
 			return nil, &KeyFileError{File: file, Err: err}
 		}
-		if a.PassphrasePrompt == nil || !explicit {
+		if prompt == nil {
 			return nil, &KeyFileError{File: file, Err: ErrBadPassphrase}
 		}
 		passphrase = ""
@@ -190,3 +238,53 @@ func (a *Auth) loadKey(file string, explicit bool) (ssh.Signer, error) {
 // isBadPassphrase: x/crypto reports a wrong passphrase for both PEM and
 // OpenSSH-format keys as x509.IncorrectPasswordError.
 func isBadPassphrase(err error) bool { return errors.Is(err, x509.IncorrectPasswordError) }
+
+// errAllRefused ends the handshake once the server has refused every
+// method that is left to try.
+var errAllRefused = errors.New("the server refused every authentication method")
+
+// authSelector chooses the next authentication method for the SSH library
+// (ssh.ClientConfig.AuthCallback, called after each attempt with the
+// methods tried and those the server still accepts). Doing the choice
+// ourselves is how a refused login is recognised: the library's own
+// "unable to authenticate" error is untyped text, whereas the selector
+// knows exactly when nothing acceptable is left and then aborts with
+// errAllRefused, recording what was tried.
+type authSelector struct {
+	creds   *credentials
+	linkErr func() error // the first I/O error of the connection, if any
+
+	mu      sync.Mutex
+	tried   []string // refused methods in order, each once
+	allowed []string // the methods the server last said it accepts
+}
+
+func (s *authSelector) next(ac *ssh.ClientAuthContext) (ssh.AuthMethod, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.allowed = slices.Clone(ac.AllowedMethods)
+	s.tried = s.tried[:0]
+	for _, m := range ac.TriedMethods {
+		if m != "none" && !slices.Contains(s.tried, m) {
+			s.tried = append(s.tried, m)
+		}
+	}
+	for _, m := range s.creds.methods {
+		if slices.Contains(ac.TriedMethods, m.name) || !slices.Contains(ac.AllowedMethods, m.name) {
+			continue
+		}
+		return m.method, nil
+	}
+	if err := s.linkErr(); err != nil {
+		// The attempts failed because the link broke, not by refusal.
+		return nil, fmt.Errorf("connection failed during authentication: %w", err)
+	}
+	return nil, errAllRefused
+}
+
+// outcome returns the refused methods and the server's accepted ones.
+func (s *authSelector) outcome() (tried, allowed []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.tried), slices.Clone(s.allowed)
+}

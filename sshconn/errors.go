@@ -28,9 +28,20 @@ var (
 	// ErrHostKeyChanged: known_hosts has a different key for this host. Always
 	// fatal: it is what a man-in-the-middle attack looks like.
 	ErrHostKeyChanged = errors.New("SSH host key has changed")
+	// ErrHostKeyRevoked: known_hosts marks the server's key @revoked. Always
+	// fatal, and never asked about.
+	ErrHostKeyRevoked = errors.New("SSH host key is revoked")
 	// ErrConnectionLost: the SSH connection died (closed by the server, network
 	// failure, keepalive timeout) or was closed by the caller.
 	ErrConnectionLost = errors.New("SSH connection lost")
+	// ErrForwardDenied: the server refused to listen on an address for us
+	// (port in use, forwarding disabled by its configuration).
+	ErrForwardDenied = errors.New("SSH server refused the remote port forward")
+	// ErrOutputTooLarge: a remote command wrote more than the client accepts.
+	ErrOutputTooLarge = errors.New("remote command output too large")
+	// ErrConfig: the Config cannot be used (no host or user, unreadable
+	// known_hosts, a loop of jump hosts).
+	ErrConfig = errors.New("invalid SSH configuration")
 )
 
 // ConnectError wraps a network or handshake failure with the address tried.
@@ -43,19 +54,30 @@ func (e *ConnectError) Error() string        { return fmt.Sprintf("connect to %s
 func (e *ConnectError) Unwrap() error        { return e.Err }
 func (e *ConnectError) Is(target error) bool { return target == ErrConnect }
 
-// AuthError reports that the server refused the login. It never contains
-// the password or passphrase.
+// AuthError reports that the server refused the login: every method the
+// client had and the server accepts was tried and refused. It never
+// contains the password or passphrase.
 type AuthError struct {
-	User    string
-	Addr    string
-	Methods []string // methods offered by the client, e.g. publickey, password
-	Err     error
+	User string
+	Addr string
+	// Methods are the methods tried and refused, in order, e.g.
+	// publickey, password. Empty when the server accepts none of Offered.
+	Methods []string
+	// Offered are the methods the client had credentials for.
+	Offered []string
+	// Allowed are the methods the server said it accepts.
+	Allowed []string
 }
 
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("authentication of %s at %s failed (tried %v): %v", e.User, e.Addr, e.Methods, e.Err)
+	if len(e.Methods) == 0 {
+		return fmt.Sprintf("authentication of %s at %s failed: the server accepts only %v, the client has %v",
+			e.User, e.Addr, e.Allowed, e.Offered)
+	}
+	return fmt.Sprintf("authentication of %s at %s failed: the server refused %v", e.User, e.Addr, e.Methods)
 }
-func (e *AuthError) Unwrap() error        { return e.Err }
+
+// Is matches ErrAuthFailed.
 func (e *AuthError) Is(target error) bool { return target == ErrAuthFailed }
 
 // KeyFileError reports a private key file that could not be used.
@@ -67,18 +89,24 @@ type KeyFileError struct {
 func (e *KeyFileError) Error() string { return fmt.Sprintf("private key %s: %v", e.File, e.Err) }
 func (e *KeyFileError) Unwrap() error { return e.Err }
 
-// HostKeyError reports a host key that was not accepted. Changed tells an
-// unknown host (false) from a changed key (true).
+// HostKeyError reports a host key that was not accepted: an unknown host
+// (Changed and Revoked false), a changed key or a revoked one.
 type HostKeyError struct {
 	Host        string // lookup name, e.g. [127.0.0.1]:2222
 	KeyType     string
 	Fingerprint string // SHA256:...
 	Changed     bool
-	// Known lists file:line of the entries that disagree (Changed only).
+	Revoked     bool // known_hosts marks the key @revoked
+	// Known lists file:line of the entries that disagree (Changed), or of
+	// the @revoked entry (Revoked).
 	Known []string
 }
 
 func (e *HostKeyError) Error() string {
+	if e.Revoked {
+		return fmt.Sprintf("host key of %s (%s %s) is marked revoked in known_hosts (%v); refusing to connect",
+			e.Host, e.KeyType, e.Fingerprint, e.Known)
+	}
 	if e.Changed {
 		return fmt.Sprintf("REMOTE HOST KEY HAS CHANGED for %s: server offered %s %s, known_hosts has a different key (%v); possible man-in-the-middle attack, refusing to connect",
 			e.Host, e.KeyType, e.Fingerprint, e.Known)
@@ -87,8 +115,11 @@ func (e *HostKeyError) Error() string {
 		e.Host, e.KeyType, e.Fingerprint)
 }
 
-// Is matches ErrHostKeyChanged or ErrHostKeyUnknown.
+// Is matches ErrHostKeyRevoked, ErrHostKeyChanged or ErrHostKeyUnknown.
 func (e *HostKeyError) Is(target error) bool {
+	if e.Revoked {
+		return target == ErrHostKeyRevoked
+	}
 	if e.Changed {
 		return target == ErrHostKeyChanged
 	}
@@ -104,6 +135,20 @@ type CommandError struct {
 
 func (e *CommandError) Error() string { return fmt.Sprintf("remote command %q: %v", e.Cmd, e.Err) }
 func (e *CommandError) Unwrap() error { return e.Err }
+
+// ForwardError reports a remote port forward (Conn.ListenRemote) that
+// could not be set up. Err is ErrForwardDenied when the server refused,
+// else the connection's end (ErrConnectionLost), the context's error or
+// what is wrong with the address.
+type ForwardError struct {
+	Addr string
+	Err  error
+}
+
+func (e *ForwardError) Error() string {
+	return fmt.Sprintf("listening on %s on the server: %v", e.Addr, e.Err)
+}
+func (e *ForwardError) Unwrap() error { return e.Err }
 
 // ExitError reports a remote command that ran but exited non-zero.
 type ExitError struct {

@@ -1,6 +1,7 @@
 package sshconn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +45,10 @@ type HostKeyConfig struct {
 	// StrictHostKeyChecking=accept-new). A changed key is still refused.
 	AddUnknown bool
 	// Ask, when set and AddUnknown is false, is asked about an unknown host;
-	// true accepts it and appends the key. Errors abort the connection.
+	// true accepts it and appends the key. Errors abort the connection
+	// (Dial returns them wrapped). It is never asked about a changed or
+	// revoked key. The ConnectTimeout clock stops while Ask runs; Ask
+	// should return when ctx is done (the caller of Dial cancelled).
 	Ask func(ctx context.Context, info HostKeyInfo) (bool, error)
 	// Alias, when set, is the name the key is looked up and stored under
 	// instead of the host name (python-x2go's unique host key aliases). The
@@ -61,7 +65,7 @@ func DefaultKnownHostsFiles() []string {
 	return append(files, "/etc/ssh/ssh_known_hosts")
 }
 
-// hostKeyChecker implements the callback for one connection attempt.
+// hostKeyChecker implements the host key callback of one connection.
 type hostKeyChecker struct {
 	cfg    HostKeyConfig
 	host   string
@@ -69,11 +73,16 @@ type hostKeyChecker struct {
 	lookup string // host:port used for lookups
 	files  []string
 	db     *knownhosts.HostKeyDB // nil when no file exists
-	mu     sync.Mutex
 	ctx    context.Context
+	budget *budget
+
+	mu       sync.Mutex
+	accepted ssh.PublicKey // the key accepted at the first key exchange
+	rejected *HostKeyError // why the key was refused
+	failure  error         // an error of cfg.Ask or of writing known_hosts
 }
 
-func newHostKeyChecker(ctx context.Context, cfg HostKeyConfig, host string, port int) (*hostKeyChecker, error) {
+func newHostKeyChecker(ctx context.Context, b *budget, cfg HostKeyConfig, host string, port int) (*hostKeyChecker, error) {
 	files := cfg.KnownHostsFiles
 	if len(files) == 0 {
 		files = DefaultKnownHostsFiles()
@@ -88,12 +97,12 @@ func newHostKeyChecker(ctx context.Context, cfg HostKeyConfig, host string, port
 	if cfg.Alias != "" {
 		name = cfg.Alias
 	}
-	c := &hostKeyChecker{cfg: cfg, host: host, port: port, files: files, ctx: ctx,
+	c := &hostKeyChecker{cfg: cfg, host: host, port: port, files: files, ctx: ctx, budget: b,
 		lookup: net.JoinHostPort(name, strconv.Itoa(port))}
 	if len(existing) > 0 {
 		db, err := knownhosts.NewDB(existing...)
 		if err != nil {
-			return nil, fmt.Errorf("reading known_hosts: %w", err)
+			return nil, fmt.Errorf("%w: reading known_hosts: %w", ErrConfig, err)
 		}
 		c.db = db
 	}
@@ -110,6 +119,25 @@ func (c *hostKeyChecker) algorithms() []string {
 	return c.db.HostKeyAlgorithms(c.lookup)
 }
 
+// refused returns the reason the host key was refused, or nil.
+func (c *hostKeyChecker) refused() *HostKeyError {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rejected
+}
+
+// failed returns an error of HostKeyConfig.Ask or of adding the key to
+// known_hosts, or nil.
+func (c *hostKeyChecker) failed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failure
+}
+
+// callback is the ssh.HostKeyCallback. The SSH library calls it at every
+// key exchange, also at re-keying during the session; once a key was
+// accepted, later exchanges must present the same key (and never ask or
+// write known_hosts again).
 func (c *hostKeyChecker) callback(_ string, remote net.Addr, key ssh.PublicKey) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -118,39 +146,71 @@ func (c *hostKeyChecker) callback(_ string, remote net.Addr, key ssh.PublicKey) 
 		KeyType: key.Type(), Fingerprint: ssh.FingerprintSHA256(key),
 		FingerprintMD5: ssh.FingerprintLegacyMD5(key), Key: key,
 	}
+	hkErr := &HostKeyError{Host: info.LookupName, KeyType: info.KeyType, Fingerprint: info.Fingerprint}
+	if c.accepted != nil {
+		if bytes.Equal(c.accepted.Marshal(), key.Marshal()) {
+			return nil
+		}
+		hkErr.Changed = true
+		return c.reject(hkErr)
+	}
+
 	var err error
 	if c.db != nil {
 		err = c.db.HostKeyCallback()(c.lookup, remote, key)
 		if err == nil {
+			c.accepted = key
 			return nil
 		}
 	} else {
 		err = &xknownhosts.KeyError{} // nothing known: unknown host
 	}
+	var revoked *xknownhosts.RevokedError
+	if errors.As(err, &revoked) {
+		hkErr.Revoked = true
+		hkErr.Known = []string{fmt.Sprintf("%s:%d", revoked.Revoked.Filename, revoked.Revoked.Line)}
+		return c.reject(hkErr)
+	}
 	var keyErr *xknownhosts.KeyError
 	if !errors.As(err, &keyErr) {
 		return err
 	}
-	hkErr := &HostKeyError{Host: info.LookupName, KeyType: info.KeyType, Fingerprint: info.Fingerprint}
 	if len(keyErr.Want) > 0 {
 		hkErr.Changed = true
 		for _, w := range keyErr.Want {
 			hkErr.Known = append(hkErr.Known, fmt.Sprintf("%s:%d", w.Filename, w.Line))
 		}
-		return hkErr
+		return c.reject(hkErr)
 	}
 	accept := c.cfg.AddUnknown
 	if !accept && c.cfg.Ask != nil {
-		ok, askErr := c.cfg.Ask(c.ctx, info)
+		var ok bool
+		var askErr error
+		// A person answers: the connect timeout waits.
+		c.budget.whilePaused(func() { ok, askErr = c.cfg.Ask(c.ctx, info) })
+		if askErr == nil {
+			askErr = c.ctx.Err()
+		}
 		if askErr != nil {
-			return fmt.Errorf("host key check for %s: %w", info.LookupName, askErr)
+			c.failure = fmt.Errorf("host key check for %s: %w", info.LookupName, askErr)
+			return c.failure
 		}
 		accept = ok
 	}
 	if !accept {
-		return hkErr
+		return c.reject(hkErr)
 	}
-	return appendKnownHost(c.files[0], c.lookup, key)
+	if err := appendKnownHost(c.files[0], c.lookup, key); err != nil {
+		c.failure = err
+		return err
+	}
+	c.accepted = key
+	return nil
+}
+
+func (c *hostKeyChecker) reject(e *HostKeyError) error {
+	c.rejected = e
+	return e
 }
 
 // appendKnownHost appends one line for lookup (host:port) to file, creating

@@ -4,7 +4,10 @@
 // and answers each command with whatever a Handler says — including the
 // answers a real server gives only when something is broken: garbage,
 // output without markers, a command that never returns, a connection that
-// drops in the middle of a command.
+// drops in the middle of a command. Options select the login methods it
+// offers (password, public key, keyboard-interactive), make it a jump host
+// (WithForwarding) or accept remote port forwards (WithRemoteForward);
+// Freeze makes it stop answering, as a hung server or a dead link does.
 //
 // A Server belongs to one test. New registers Close with t.Cleanup, and
 // Close waits for every goroutine the server started, so tests can check
@@ -25,6 +28,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -44,11 +48,17 @@ type DirectTCPIPHandler func(host string, port int, ch ssh.Channel)
 type Option func(*config)
 
 type config struct {
-	password     string
-	authKeys     []ssh.PublicKey
-	direct       DirectTCPIPHandler
-	dropEarly    bool
-	serverBanner string
+	password        string
+	noPassword      bool
+	authKeys        []ssh.PublicKey
+	kbdInt          []Challenge
+	kbdIntOn        bool
+	authDelay       time.Duration
+	direct          DirectTCPIPHandler
+	remoteForward   bool
+	forwardLoopback bool
+	rekeyBytes      uint64
+	dropEarly       bool
 }
 
 // WithPassword sets the password the server accepts.
@@ -59,9 +69,51 @@ func WithAuthorizedKey(key ssh.PublicKey) Option {
 	return func(c *config) { c.authKeys = append(c.authKeys, key) }
 }
 
+// NoPassword turns password authentication off (the server then does not
+// offer it).
+func NoPassword() Option { return func(c *config) { c.noPassword = true } }
+
+// Challenge is one prompt of a keyboard-interactive login and the answer
+// the server wants.
+type Challenge struct {
+	Prompt string
+	Echo   bool
+	Answer string
+}
+
+// WithKeyboardInteractive accepts keyboard-interactive authentication: the
+// server asks all challenges in one round and accepts the login when every
+// answer matches. Without challenges it asks one hidden "Password: " and
+// wants the server's password, as PAM does.
+func WithKeyboardInteractive(challenges ...Challenge) Option {
+	return func(c *config) { c.kbdIntOn, c.kbdInt = true, challenges }
+}
+
+// WithAuthDelay makes every password, public key and keyboard-interactive
+// check take d: a slow PAM stack or LDAP lookup.
+func WithAuthDelay(d time.Duration) Option { return func(c *config) { c.authDelay = d } }
+
+// WithRemoteForward accepts "tcpip-forward" requests (the client's
+// remote port forwards, ssh -R) for loopback addresses: the server listens
+// on 127.0.0.1 and opens a "forwarded-tcpip" channel to the client for
+// each connection it accepts. Without it the requests are refused, as by
+// an sshd with AllowTcpForwarding no.
+func WithRemoteForward() Option { return func(c *config) { c.remoteForward = true } }
+
+// WithRekeyEvery makes the server start a new key exchange after every n
+// bytes it sends (at least 256), as a long-lived connection does now and
+// then.
+func WithRekeyEvery(n uint64) Option { return func(c *config) { c.rekeyBytes = n } }
+
 // WithDirectTCPIP accepts "direct-tcpip" channels and hands them to h.
 // Without it they are rejected (ssh.Prohibited).
 func WithDirectTCPIP(h DirectTCPIPHandler) Option { return func(c *config) { c.direct = h } }
+
+// WithForwarding accepts "direct-tcpip" channels to loopback addresses
+// and connects them there, as a real sshd does for a client's local port
+// forward or ProxyJump: the server can be a jump host in front of another
+// test server. Half-closes are passed on. It replaces WithDirectTCPIP.
+func WithForwarding() Option { return func(c *config) { c.forwardLoopback = true } }
 
 // CloseBeforeHandshake makes the server close every TCP connection as
 // soon as it accepts it, before the SSH version exchange: what a client
@@ -82,6 +134,8 @@ type Server struct {
 	conns   map[net.Conn]struct{}
 	cmds    []string
 	closed  bool
+	thaw    chan struct{} // non-nil while frozen; closed by Thaw
+	quit    chan struct{} // closed by Close
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -110,18 +164,24 @@ func New(t testing.TB, handler Handler, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("fakesshd: listen: %v", err)
 	}
-	s := &Server{t: t, cfg: cfg, ln: ln, signer: signer, handler: handler, conns: map[net.Conn]struct{}{}}
+	s := &Server{t: t, cfg: cfg, ln: ln, signer: signer, handler: handler, conns: map[net.Conn]struct{}{},
+		quit: make(chan struct{})}
 	s.sshCfg = &ssh.ServerConfig{
-		PasswordCallback: func(_ ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+		ServerVersion: "SSH-2.0-OpenSSH_9.2p1 fakesshd",
+	}
+	s.sshCfg.RekeyThreshold = cfg.rekeyBytes
+	if !cfg.noPassword {
+		s.sshCfg.PasswordCallback = func(_ ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+			s.authPause()
 			if subtle.ConstantTimeCompare(pw, []byte(s.cfg.password)) == 1 {
 				return nil, nil
 			}
 			return nil, errors.New("wrong password")
-		},
-		ServerVersion: "SSH-2.0-OpenSSH_9.2p1 fakesshd",
+		}
 	}
 	if len(cfg.authKeys) > 0 {
 		s.sshCfg.PublicKeyCallback = func(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+			s.authPause()
 			for _, k := range s.cfg.authKeys {
 				if subtle.ConstantTimeCompare(k.Marshal(), key.Marshal()) == 1 {
 					return nil, nil
@@ -130,11 +190,51 @@ func New(t testing.TB, handler Handler, opts ...Option) *Server {
 			return nil, errors.New("key not authorized")
 		}
 	}
+	if cfg.kbdIntOn {
+		s.sshCfg.KeyboardInteractiveCallback = s.keyboardInteractive
+	}
 	s.sshCfg.AddHostKey(signer)
 	s.wg.Add(1)
 	go s.accept()
 	t.Cleanup(s.Close)
 	return s
+}
+
+// authPause waits the configured authentication delay, or until the
+// server closes.
+func (s *Server) authPause() {
+	if s.cfg.authDelay > 0 {
+		sleep(s.cfg.authDelay, s.quit)
+	}
+}
+
+// keyboardInteractive asks the configured challenges in one round.
+func (s *Server) keyboardInteractive(_ ssh.ConnMetadata, client ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+	s.authPause()
+	challenges := s.cfg.kbdInt
+	if len(challenges) == 0 {
+		challenges = []Challenge{{Prompt: "Password: ", Answer: s.cfg.password}}
+	}
+	questions := make([]string, len(challenges))
+	echos := make([]bool, len(challenges))
+	for i, c := range challenges {
+		questions[i], echos[i] = c.Prompt, c.Echo
+	}
+	answers, err := client("", "", questions, echos)
+	if err != nil {
+		return nil, err
+	}
+	if len(answers) != len(challenges) {
+		return nil, errors.New("wrong number of answers")
+	}
+	ok := 1
+	for i, c := range challenges {
+		ok &= subtle.ConstantTimeCompare([]byte(answers[i]), []byte(c.Answer))
+	}
+	if ok != 1 {
+		return nil, errors.New("wrong answers")
+	}
+	return nil, nil
 }
 
 // Addr returns the server's address, 127.0.0.1:<port>.
@@ -195,6 +295,45 @@ func (s *Server) DropAll() {
 	}
 }
 
+// Freeze makes the server stop answering without closing anything, as a
+// hung server or a link that silently drops every packet does: what the
+// clients send is received but not processed until Thaw. A client that
+// closes its side is still noticed.
+func (s *Server) Freeze() {
+	s.mu.Lock()
+	if s.thaw == nil {
+		s.thaw = make(chan struct{})
+	}
+	s.mu.Unlock()
+}
+
+// Thaw ends Freeze: what arrived meanwhile is processed.
+func (s *Server) Thaw() {
+	s.mu.Lock()
+	if s.thaw != nil {
+		close(s.thaw)
+		s.thaw = nil
+	}
+	s.mu.Unlock()
+}
+
+// waitThawed returns when the server is not frozen, or false when closed
+// is closed first.
+func (s *Server) waitThawed(closed <-chan struct{}) bool {
+	s.mu.Lock()
+	thaw := s.thaw
+	s.mu.Unlock()
+	if thaw == nil {
+		return true
+	}
+	select {
+	case <-thaw:
+		return true
+	case <-closed:
+		return false
+	}
+}
+
 // Close stops the listener, closes every connection and waits for all
 // goroutines of the server. It may be called more than once.
 func (s *Server) Close() {
@@ -202,6 +341,7 @@ func (s *Server) Close() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
+		close(s.quit)
 		s.ln.Close()
 		s.DropAll()
 		s.wg.Wait()
@@ -211,10 +351,11 @@ func (s *Server) Close() {
 func (s *Server) accept() {
 	defer s.wg.Done()
 	for {
-		nc, err := s.ln.Accept()
+		raw, err := s.ln.Accept()
 		if err != nil {
 			return // listener closed
 		}
+		nc := &gatedConn{Conn: raw, s: s, closed: make(chan struct{})}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -257,10 +398,12 @@ func (s *Server) serveConn(nc net.Conn) {
 	if err != nil {
 		return // failed login or handshake: the client sees it
 	}
+	fwd := &remoteForwards{s: s, sc: sc, listeners: map[string]net.Listener{}}
+	defer fwd.closeAll()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		ssh.DiscardRequests(reqs) // keepalive@openssh.com gets "failure", as from OpenSSH
+		fwd.serveRequests(reqs)
 	}()
 	for nch := range chans {
 		switch nch.ChannelType() {
@@ -376,7 +519,7 @@ func (s *Server) exec(sc *ssh.ServerConn, ch ssh.Channel, raw string, gone <-cha
 // serveDirect accepts a direct-tcpip channel for the configured handler,
 // or rejects it.
 func (s *Server) serveDirect(nch ssh.NewChannel) {
-	if s.cfg.direct == nil {
+	if s.cfg.direct == nil && !s.cfg.forwardLoopback {
 		nch.Reject(ssh.Prohibited, "fakesshd: port forwarding is disabled")
 		return
 	}
@@ -390,18 +533,102 @@ func (s *Server) serveDirect(nch ssh.NewChannel) {
 		nch.Reject(ssh.ConnectionFailed, fmt.Sprintf("fakesshd: bad direct-tcpip request: %v", err))
 		return
 	}
-	ch, reqs, err := nch.Accept()
-	if err != nil {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if s.cfg.forwardLoopback {
+			s.forwardLoopback(nch, msg.Raddr, int(msg.Rport))
+			return
+		}
+		ch, reqs, err := nch.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			ssh.DiscardRequests(reqs)
+		}()
+		defer ch.Close()
+		s.cfg.direct(msg.Raddr, int(msg.Rport), ch)
+	}()
+}
+
+// forwardLoopback serves a direct-tcpip channel for WithForwarding: as a
+// real sshd, it connects first and confirms the channel only when that
+// worked.
+func (s *Server) forwardLoopback(nch ssh.NewChannel, host string, port int) {
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		nch.Reject(ssh.Prohibited, "fakesshd: forwarding only to loopback addresses")
 		return
 	}
-	s.wg.Add(2)
+	nc, err := net.Dial("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		nch.Reject(ssh.ConnectionFailed, "fakesshd: "+err.Error())
+		return
+	}
+	ch, reqs, err := nch.Accept()
+	if err != nil {
+		nc.Close()
+		return
+	}
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		ssh.DiscardRequests(reqs)
 	}()
+	pipe(ch, nc, s.quit)
+}
+
+// gatedConn is a server-side connection that Freeze can hold: data read
+// while the server is frozen is handed on only after Thaw.
+type gatedConn struct {
+	net.Conn
+	s         *Server
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func (c *gatedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err == nil && !c.s.waitThawed(c.closed) {
+		return 0, net.ErrClosed
+	}
+	return n, err
+}
+
+func (c *gatedConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+// pipe copies between ch and nc until both directions have ended, passing
+// on half-closes (EOF) as a real sshd does; then it closes both. quit
+// (the server's Close) ends it at any time.
+func pipe(ch ssh.Channel, nc net.Conn, quit <-chan struct{}) {
+	finished := make(chan struct{})
+	defer close(finished)
 	go func() {
-		defer s.wg.Done()
-		defer ch.Close()
-		s.cfg.direct(msg.Raddr, int(msg.Rport), ch)
+		select {
+		case <-quit:
+			nc.Close()
+			ch.Close()
+		case <-finished:
+		}
 	}()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		io.Copy(nc, ch)
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.CloseWrite()
+		} else {
+			nc.Close()
+		}
+	}()
+	io.Copy(ch, nc)
+	ch.CloseWrite()
+	<-done
+	ch.Close()
+	nc.Close()
 }

@@ -252,3 +252,144 @@ func TestFakeOverrideLongestKeyWins(t *testing.T) {
 		t.Errorf("probe got %q", r.Stdout)
 	}
 }
+
+// dialWith logs in to srv with the given methods.
+func dialWith(t *testing.T, srv *fakesshd.Server, methods ...ssh.AuthMethod) (*ssh.Client, error) {
+	t.Helper()
+	hk, err := knownhosts.New(srv.KnownHostsFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ssh.Dial("tcp", srv.Addr(), &ssh.ClientConfig{
+		User: "x2gotest", Auth: methods, HostKeyCallback: hk, Timeout: 5 * time.Second,
+	})
+	if err == nil {
+		t.Cleanup(func() { c.Close() })
+	}
+	return c, err
+}
+
+func TestFakeAuthOptions(t *testing.T) {
+	leakCheck(t)
+	answers := func(a ...string) ssh.AuthMethod {
+		return ssh.KeyboardInteractive(func(_, _ string, q []string, _ []bool) ([]string, error) {
+			if len(q) != len(a) {
+				return nil, errors.New("unexpected questions")
+			}
+			return a, nil
+		})
+	}
+	srv := fakesshd.New(t, nil, fakesshd.NoPassword(), fakesshd.WithKeyboardInteractive(
+		fakesshd.Challenge{Prompt: "Password: ", Answer: "pw"},
+		fakesshd.Challenge{Prompt: "Code: ", Echo: true, Answer: "42"}))
+	if _, err := dialWith(t, srv, ssh.Password(srv.Password())); err == nil {
+		t.Error("password accepted with NoPassword")
+	}
+	if _, err := dialWith(t, srv, answers("pw", "41")); err == nil {
+		t.Error("wrong code accepted")
+	}
+	if _, err := dialWith(t, srv, answers("pw", "42")); err != nil {
+		t.Errorf("right answers: %v", err)
+	}
+	// Without challenges: one hidden "Password: " wanting the password,
+	// after the configured delay.
+	slow := fakesshd.New(t, nil, fakesshd.WithKeyboardInteractive(), fakesshd.WithAuthDelay(200*time.Millisecond))
+	start := time.Now()
+	if _, err := dialWith(t, slow, answers(slow.Password())); err != nil {
+		t.Errorf("password prompt: %v", err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("login took %v despite WithAuthDelay", d)
+	}
+}
+
+func TestFakeFreeze(t *testing.T) {
+	leakCheck(t)
+	srv := fakesshd.New(t, nil)
+	c, err := dial(t, srv, srv.Password())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Freeze()
+	reply := make(chan error, 1)
+	go func() { _, _, err := c.SendRequest("keepalive@openssh.com", true, nil); reply <- err }()
+	select {
+	case err := <-reply:
+		t.Fatalf("frozen server answered: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	srv.Thaw()
+	select {
+	case err := <-reply:
+		if err != nil {
+			t.Errorf("after Thaw: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer after Thaw")
+	}
+}
+
+func TestFakeForwarding(t *testing.T) {
+	leakCheck(t)
+	target := fakesshd.New(t, nil)
+	jump := fakesshd.New(t, nil, fakesshd.WithForwarding(), fakesshd.WithRemoteForward())
+	jc, err := dial(t, jump, jump.Password())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Jump host: SSH to the target through a direct-tcpip channel.
+	nc, err := jc.Dial("tcp", target.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hk, _ := knownhosts.New(target.KnownHostsFile(t))
+	cc, chans, reqs, err := ssh.NewClientConn(nc, target.Addr(), &ssh.ClientConfig{
+		User: "x2gotest", Auth: []ssh.AuthMethod{ssh.Password(target.Password())}, HostKeyCallback: hk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := ssh.NewClient(cc, chans, reqs)
+	if out, _, err := run(t, tc, "i", "echo"); err != nil || !strings.Contains(out, "X2GODATAEND:i:0") {
+		t.Errorf("through the jump: %q %v", out, err)
+	}
+	tc.Close()
+	if _, err := jc.Dial("tcp", "192.0.2.1:22"); err == nil {
+		t.Error("forwarded to a non-loopback address")
+	}
+
+	// Remote forward with a half-close in the middle.
+	ln, err := jc.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		b, _ := io.ReadAll(conn)
+		conn.Write(append([]byte("got "), b...))
+		conn.Close()
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Write([]byte("data"))
+	conn.(*net.TCPConn).CloseWrite()
+	b, err := io.ReadAll(conn)
+	conn.Close()
+	if err != nil || string(b) != "got data" {
+		t.Errorf("remote forward: %q %v", b, err)
+	}
+	if _, err := jc.Listen("tcp", "192.0.2.1:0"); err == nil {
+		t.Error("listened on a non-loopback address")
+	}
+	if err := ln.Close(); err != nil {
+		t.Errorf("cancel-tcpip-forward: %v", err)
+	}
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		c.Close()
+		t.Error("still listening after cancel")
+	}
+}
