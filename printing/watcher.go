@@ -39,18 +39,9 @@ type Watcher struct {
 	printCmd []string
 	log      *slog.Logger
 
-	base   context.Context // ends on Close
-	cancel context.CancelFunc
-	sem    chan struct{} // one token per running job
-	wg     sync.WaitGroup
-
-	dispatchMu sync.Mutex // one pass at a time claims jobs
-
-	mu       sync.Mutex
-	closed   bool
-	active   map[string]bool      // job IDs being processed here
-	copyDue  map[string]time.Time // title-named copies and when to delete them
-	reported map[string]string    // last reported error per job ID / spool
+	run      *spoolfs.Runner
+	reported spoolfs.Reporter
+	copyDue  spoolfs.Expiry
 }
 
 // New checks cfg, creates the spool and work directories if needed and
@@ -110,10 +101,6 @@ func New(cfg Config) (*Watcher, error) {
 		viewer:   cfg.Viewer,
 		printCmd: cfg.PrintCommand,
 		log:      cfg.Logger,
-		sem:      make(chan struct{}, cfg.MaxJobs),
-		active:   map[string]bool{},
-		copyDue:  map[string]time.Time{},
-		reported: map[string]string{},
 	}
 	if len(w.viewer) == 0 {
 		w.viewer = []string{DefaultViewer}
@@ -139,8 +126,8 @@ func New(cfg Config) (*Watcher, error) {
 	if err := sameFileSystem(dir, w.claimed); err != nil {
 		return nil, fmt.Errorf("%w: WorkDir must be on the file system of Dir: %v", ErrConfig, err)
 	}
-	w.sweepCopies()
-	w.base, w.cancel = context.WithCancel(context.Background())
+	spoolfs.SweepOlder(w.copies, cfg.CopyKeep)
+	w.run = spoolfs.NewRunner(cfg.MaxJobs)
 	return w, nil
 }
 
@@ -168,20 +155,6 @@ func sameFileSystem(dir, other string) error {
 	return os.Remove(dst)
 }
 
-// sweepCopies deletes title-named copies left by an earlier run once they
-// are older than CopyKeep.
-func (w *Watcher) sweepCopies() {
-	ents, err := os.ReadDir(w.copies)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > w.cfg.CopyKeep {
-			os.Remove(filepath.Join(w.copies, e.Name()))
-		}
-	}
-}
-
 // Run looks for complete jobs at once and then every Config.Interval, and
 // starts the action for each. It returns when ctx ends (ctx.Err()) or the
 // Watcher is closed (ErrClosed), after the jobs it started have finished;
@@ -199,14 +172,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return ErrClosed
 		}
 		if err != nil {
-			w.reportOnce("", err)
+			w.report("", err)
 		} else {
-			w.clearReported("")
+			w.reported.Clear("")
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-w.base.Done():
+		case <-w.run.Closed():
 			return ErrClosed
 		case <-t.C:
 		}
@@ -235,16 +208,8 @@ func (w *Watcher) Scan(ctx context.Context) error {
 // SIGKILL) and waits for their goroutines. Interrupted jobs stay claimed
 // and are run again by the next watcher on this spool. Close is idempotent.
 func (w *Watcher) Close() error {
-	// Under dispatchMu: a pass starting jobs right now finishes first, and
-	// every later pass sees closed, so no job is added once wg.Wait runs.
-	w.dispatchMu.Lock()
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
-	w.dispatchMu.Unlock()
-	w.cancel()
-	w.wg.Wait()
-	w.expireCopies(time.Now())
+	w.run.Close()
+	w.copyDue.Expire(time.Now())
 	return nil
 }
 
@@ -313,66 +278,53 @@ type candidate struct {
 // goroutine for each, counted in started. more reports that jobs were left
 // for lack of a free slot.
 func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more bool, err error) {
-	w.dispatchMu.Lock()
-	defer w.dispatchMu.Unlock()
-	if w.isClosed() {
-		return false, ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	w.expireCopies(time.Now())
+	err = w.run.Pass(func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		w.copyDue.Expire(time.Now())
 
-	var cands []candidate
-	if names, err := readyNames(w.claimed); err == nil {
-		for _, id := range names {
-			cands = append(cands, candidate{id, true})
-		}
-	} else {
-		w.reportOnce("claimed", err)
-	}
-	names, err := readyNames(w.dir)
-	if err != nil {
-		return false, fmt.Errorf("printing: reading spool: %w", err)
-	}
-	for _, id := range names {
-		cands = append(cands, candidate{id, false})
-	}
-
-	for _, c := range cands {
-		if w.isActive(c.id) {
-			continue
-		}
-		select {
-		case w.sem <- struct{}{}:
-		default:
-			return true, nil
-		}
-		job, lock, err := w.claim(c)
-		if err != nil || lock == nil {
-			<-w.sem
-			if err != nil {
-				w.reportOnce(c.id, err)
+		var cands []candidate
+		if names, err := readyNames(w.claimed); err == nil {
+			for _, id := range names {
+				cands = append(cands, candidate{id, true})
 			}
-			continue
+		} else {
+			w.report("claimed", err)
 		}
-		w.clearReported(c.id)
-		w.setActive(c.id, true)
-		jctx, stop := context.WithCancel(ctx)
-		unhook := context.AfterFunc(w.base, stop)
-		w.wg.Add(1)
-		started.Add(1)
-		go func() {
-			defer started.Done()
-			defer w.wg.Done()
-			defer func() { <-w.sem }()
-			defer w.setActive(job.ID, false)
-			defer unhook()
-			defer stop()
-			w.process(jctx, job, lock)
-		}()
+		names, err := readyNames(w.dir)
+		if err != nil {
+			return fmt.Errorf("printing: reading spool: %w", err)
+		}
+		for _, id := range names {
+			cands = append(cands, candidate{id, false})
+		}
+
+		for _, c := range cands {
+			if w.run.Active(c.id) {
+				continue
+			}
+			if !w.run.Acquire() {
+				more = true
+				return nil
+			}
+			job, lock, err := w.claim(c)
+			if err != nil || lock == nil {
+				w.run.Release()
+				if err != nil {
+					w.report(c.id, err)
+				}
+				continue
+			}
+			w.reported.Clear(c.id)
+			w.run.Go(ctx, job.ID, started, func(ctx context.Context) { w.process(ctx, job, lock) })
+		}
+		return nil
+	})
+	if errors.Is(err, spoolfs.ErrRunnerClosed) {
+		err = ErrClosed
 	}
-	return false, nil
+	return more, err
 }
 
 // readyNames lists the job IDs of the .ready files in dir, sorted.
@@ -522,65 +474,15 @@ func (w *Watcher) process(ctx context.Context, job Job, lock *os.File) {
 	}
 }
 
-func (w *Watcher) isClosed() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.closed
-}
-
-func (w *Watcher) isActive(id string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.active[id]
-}
-
-func (w *Watcher) setActive(id string, on bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if on {
-		w.active[id] = true
-	} else {
-		delete(w.active, id)
+// report passes err to OnError unless it repeats the last error reported
+// for key.
+func (w *Watcher) report(key string, err error) {
+	if w.reported.Report(key, err, w.cfg.OnError) {
+		w.log.Warn("print spool problem", "err", err)
 	}
-}
-
-// reportOnce passes err to OnError unless the same error was the last one
-// reported for key, so a persistent problem is not repeated every pass.
-func (w *Watcher) reportOnce(key string, err error) {
-	w.mu.Lock()
-	same := w.reported[key] == err.Error()
-	w.reported[key] = err.Error()
-	w.mu.Unlock()
-	if same {
-		return
-	}
-	w.log.Warn("print spool problem", "err", err)
-	if w.cfg.OnError != nil {
-		w.cfg.OnError(err)
-	}
-}
-
-func (w *Watcher) clearReported(key string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.reported, key)
 }
 
 // keepCopy schedules the deletion of a title-named copy.
 func (w *Watcher) keepCopy(path string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.copyDue[path] = time.Now().Add(w.cfg.CopyKeep)
-}
-
-// expireCopies deletes the copies whose time is up.
-func (w *Watcher) expireCopies(now time.Time) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for p, due := range w.copyDue {
-		if !now.Before(due) {
-			os.Remove(p)
-			delete(w.copyDue, p)
-		}
-	}
+	w.copyDue.Add(path, time.Now().Add(w.cfg.CopyKeep))
 }

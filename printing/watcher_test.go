@@ -223,7 +223,7 @@ func TestPDFViewCustomViewer(t *testing.T) {
 	if _, err := os.Stat(copyPath); err != nil {
 		t.Fatalf("copy gone too early: %v", err)
 	}
-	w.expireCopies(time.Now().Add(2 * time.Hour))
+	w.copyDue.Expire(time.Now().Add(2 * time.Hour))
 	if _, err := os.Stat(copyPath); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("copy not removed after CopyKeep: %v", err)
 	}
