@@ -123,7 +123,7 @@ func New(cfg Config) (*Watcher, error) {
 			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 		}
 	}
-	if err := sameFileSystem(dir, w.claimed); err != nil {
+	if err := spoolfs.SameFileSystem(dir, w.claimed); err != nil {
 		return nil, fmt.Errorf("%w: WorkDir must be on the file system of Dir: %v", ErrConfig, err)
 	}
 	spoolfs.SweepOlder(w.copies, cfg.CopyKeep)
@@ -138,21 +138,6 @@ func checkPrinter(p string) error {
 		return fmt.Errorf("%w: invalid printer name %q", ErrConfig, p)
 	}
 	return nil
-}
-
-// sameFileSystem checks that a file can be renamed from dir to other.
-func sameFileSystem(dir, other string) error {
-	f, err := os.CreateTemp(dir, ".x2go-probe-*")
-	if err != nil {
-		return err
-	}
-	f.Close()
-	dst := filepath.Join(other, filepath.Base(f.Name()))
-	if err := os.Rename(f.Name(), dst); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Remove(dst)
 }
 
 // Run looks for complete jobs at once and then every Config.Interval, and

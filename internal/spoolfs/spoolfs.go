@@ -288,3 +288,40 @@ func ExpandHome(p string) (string, error) {
 	}
 	return filepath.Join(home, p), nil
 }
+
+// maxExtBytes bounds the extension SanitizeExt keeps.
+const maxExtBytes = 16
+
+// SanitizeExt makes an untrusted extension (with or without its leading
+// dot) safe for a file name: only letters, digits, marks, "-" and "_" are
+// kept, at most 16 bytes. The result has a leading dot, or is "" if
+// nothing is left.
+func SanitizeExt(ext string) string {
+	var b strings.Builder
+	for _, r := range strings.TrimPrefix(ext, ".") {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '-' || r == '_' {
+			b.WriteRune(r)
+		}
+	}
+	s := truncate(b.String(), maxExtBytes)
+	if s == "" {
+		return ""
+	}
+	return "." + s
+}
+
+// SameFileSystem checks that a file can be renamed from dir into other,
+// which the watchers' claims rely on.
+func SameFileSystem(dir, other string) error {
+	f, err := os.CreateTemp(dir, ".x2go-probe-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	dst := filepath.Join(other, filepath.Base(f.Name()))
+	if err := os.Rename(f.Name(), dst); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Remove(dst)
+}
