@@ -126,7 +126,8 @@ type Job struct {
 	// any characters except newline).
 	Title string
 	// PDF is the path of the job's PDF file: in the work directory while
-	// the job is processed, in its "failed" folder after a failure.
+	// the job is processed (it is deleted once the action succeeded, before
+	// OnDone is called), in its "failed" folder after a failure.
 	PDF string
 }
 
