@@ -153,12 +153,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer jobs.Wait()
 	for {
 		_, err := w.dispatch(ctx, &jobs)
-		if errors.Is(err, ErrClosed) {
+		switch {
+		case errors.Is(err, ErrClosed):
 			return ErrClosed
-		}
-		if err != nil {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
 			w.report("", err)
-		} else {
+		default:
 			w.reported.Clear("")
 		}
 		select {
