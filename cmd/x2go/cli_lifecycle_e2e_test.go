@@ -131,8 +131,16 @@ func TestE2EPyhocaCLILifecycle(t *testing.T) {
 	a := c.startAttended(t, append(conn, "-N", "-c", "xterm")...)
 	name := waitStatuses(t, lab, "R", time.Minute)[0]
 	waitOutput(t, &a.out, "Press CTRL+C to suspend the running session...")
-	if r := c.exec(t, "xwininfo", "-root", "-tree"); r.code != 0 || !strings.Contains(r.stdout, `"X2GO-`+name+`"`) {
-		t.Errorf("no window X2GO-%s on the client display:\n%s%s", name, r.stdout, r.stderr)
+	// The session runs once nxproxy is connected; its window maps a
+	// moment later (seconds on a loaded machine).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		r := c.exec(t, "xwininfo", "-root", "-tree")
+		if r.code == 0 && strings.Contains(r.stdout, `"X2GO-`+name+`"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no window X2GO-%s on the client display:\n%s%s", name, r.stdout, r.stderr)
+		}
 	}
 	a.interrupt(t)
 	waitStatuses(t, lab, "S", 30*time.Second)
