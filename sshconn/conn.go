@@ -594,6 +594,21 @@ var maxOutput = 64 << 20
 // when the connection died), the context's error, ErrOutputTooLarge, or a
 // missing marker (*protocol.ParseError).
 func (c *Conn) Run(ctx context.Context, cmd string) (*Result, error) {
+	return c.run(ctx, cmd, nil)
+}
+
+// RunInput is Run with input as the command's standard input: the way to
+// hand the server a secret (a key for the reverse sshfs connection) that
+// must not appear in a command line, which other users on the server can
+// read in the process list. input is never logged.
+func (c *Conn) RunInput(ctx context.Context, cmd string, input []byte) (*Result, error) {
+	if input == nil {
+		input = []byte{}
+	}
+	return c.run(ctx, cmd, input)
+}
+
+func (c *Conn) run(ctx context.Context, cmd string, input []byte) (*Result, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -612,6 +627,9 @@ func (c *Conn) Run(ctx context.Context, cmd string) (*Result, error) {
 	var stdout, stderr limitedBuffer
 	stdout.max, stderr.max = maxOutput, 1<<20
 	sess.Stdout, sess.Stderr = &stdout, &stderr
+	if input != nil {
+		sess.Stdin = bytes.NewReader(input)
+	}
 
 	start := time.Now()
 	finished := make(chan error, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -382,3 +383,39 @@ func TestListenRemoteServerGone(t *testing.T) {
 		t.Errorf("ListenRemote on a dead connection: %v", err)
 	}
 }
+
+// TestRunInput: the input reaches the command's standard input whole, and
+// appears in no log line.
+func TestRunInput(t *testing.T) {
+	leakCheck(t)
+	srv := fakesshd.New(t, fakesshd.Standard().With("cat >", fakesshd.Reply{ReadInput: true, Stdout: "stored\n"}))
+	cfg := baseConfig(t, srv)
+	var logBuf strings.Builder
+	var mu sync.Mutex
+	cfg.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logBuf.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := dial(t, cfg)
+	secret := "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n" + strings.Repeat("k", 70000) + "\n"
+	res, err := c.RunInput(testCtx(t), "umask 077 && cat > key", []byte(secret))
+	if err != nil || res.Stdout != "stored\n" {
+		t.Fatalf("RunInput = %+v, %v", res, err)
+	}
+	if in := srv.Inputs(); len(in) != 1 || in[0] != secret {
+		t.Fatalf("the server read %d inputs (%d bytes), want the secret", len(in), len(strings.Join(in, "")))
+	}
+	if res, err := c.RunInput(testCtx(t), "cat > empty", nil); err != nil || res.Status != 0 {
+		t.Errorf("RunInput with no input = %+v, %v", res, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logBuf.String(), "secret") {
+		t.Errorf("the input was logged: %s", logBuf.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

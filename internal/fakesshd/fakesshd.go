@@ -133,6 +133,7 @@ type Server struct {
 	handler Handler
 	conns   map[net.Conn]struct{}
 	cmds    []string
+	inputs  []string
 	closed  bool
 	thaw    chan struct{} // non-nil while frozen; closed by Thaw
 	quit    chan struct{} // closed by Close
@@ -278,6 +279,14 @@ func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.cmds)
+}
+
+// Inputs returns the standard input of every command whose Reply had
+// ReadInput, in order.
+func (s *Server) Inputs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.inputs)
 }
 
 // DropAll closes every live connection abruptly, without an SSH disconnect
@@ -463,6 +472,15 @@ func (s *Server) exec(sc *ssh.ServerConn, ch ssh.Channel, raw string, gone <-cha
 	}
 	s.record(inner)
 	r := s.currentHandler()(inner)
+	if r.ReadInput {
+		in, err := io.ReadAll(io.LimitReader(ch, 1<<20))
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.inputs = append(s.inputs, string(in))
+		s.mu.Unlock()
+	}
 
 	if r.Delay > 0 {
 		if !sleep(r.Delay, gone) {

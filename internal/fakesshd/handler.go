@@ -39,6 +39,10 @@ type Reply struct {
 	// Raw, if set, is sent verbatim as stdout instead of the wrapped form.
 	Raw string
 
+	// ReadInput reads the command's standard input to its end before
+	// answering (as cat > file does); Server.Inputs returns what came.
+	ReadInput bool
+
 	// Delay waits this long before answering.
 	Delay time.Duration
 	// Hang never answers; the channel stays open until the client closes

@@ -68,3 +68,11 @@ type Instance interface {
 	// more than once, or after the part ended on its own, is harmless.
 	Stop(ctx context.Context) error
 }
+
+// Environ is implemented by an Instance that the session's command must
+// know about: the print spool and the MIME box tell it where they are
+// mounted (X2GO_SPOOLDIR, X2GO_MIMEBOX). The terminal session passes the
+// variables of every started part to x2goruncommand.
+type Environ interface {
+	SessionEnv() map[string]string
+}

@@ -244,6 +244,7 @@ type fakeService struct {
 
 	mu        sync.Mutex
 	failStart error
+	env       map[string]string // given to the session's command
 	insts     []*fakeInstance
 	runs      []int // GraphicsPort of each run, to see what was passed
 }
@@ -258,7 +259,7 @@ func (s *fakeService) Start(ctx context.Context, run service.Run) (service.Insta
 		return nil, s.failStart
 	}
 	s.j.add("start " + s.name + " " + run.Name + " " + strconv.Itoa(run.GraphicsPort))
-	inst := &fakeInstance{svc: s, done: make(chan struct{})}
+	inst := &fakeInstance{svc: s, done: make(chan struct{}), env: s.env}
 	s.insts = append(s.insts, inst)
 	s.runs = append(s.runs, run.GraphicsPort)
 	return inst, nil
@@ -276,6 +277,7 @@ func (s *fakeService) last() *fakeInstance {
 
 type fakeInstance struct {
 	svc     *fakeService
+	env     map[string]string
 	once    sync.Once
 	done    chan struct{}
 	mu      sync.Mutex
@@ -404,3 +406,5 @@ func (r *recorder) statuses() []Status {
 	}
 	return out
 }
+
+func (i *fakeInstance) SessionEnv() map[string]string { return i.env }

@@ -139,6 +139,25 @@ type part struct {
 	required bool
 }
 
+// env collects the variables the started parts want the session's
+// command to see (service.Environ).
+func (r *run) env() map[string]string {
+	var env map[string]string
+	for _, p := range r.parts {
+		e, ok := p.inst.(service.Environ)
+		if !ok {
+			continue
+		}
+		for k, v := range e.SessionEnv() {
+			if env == nil {
+				env = map[string]string{}
+			}
+			env[k] = v
+		}
+	}
+	return env
+}
+
 // graphicsAlive reports whether the required part still runs.
 func (r *run) graphicsAlive() bool {
 	if len(r.parts) == 0 || !r.parts[0].required {
@@ -311,6 +330,7 @@ func (s *Session) Start(ctx context.Context, p StartParams) error {
 		rc, err := protocol.RunCommandCmd(protocol.RunParams{
 			Display: agent.Display, AgentPID: agent.AgentPID, Name: agent.Name, SoundPort: agent.SoundPort,
 			Command: command, SoundSystem: p.SoundSystem, SessionType: p.Agent.SessionType,
+			Env: r.env(),
 		})
 		if err == nil {
 			_, err = remote.Output(ctx, conn, rc)

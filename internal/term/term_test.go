@@ -520,3 +520,18 @@ func TestStatusString(t *testing.T) {
 		}
 	}
 }
+
+// TestPartsSetCommandEnv: the variables a part wants the session's command
+// to see reach x2goruncommand, quoted.
+func TestPartsSetCommandEnv(t *testing.T) {
+	r := newRig(t)
+	r.sharing.env = map[string]string{"X2GO_SPOOLDIR": "/home/x2gotest/.x2go/C-x/spool", "X2GO_MIMEBOX": "/home/it's here"}
+	r.start(t)
+	got := r.srv.sent("x2goruncommand")
+	if len(got) != 1 || !strings.Contains(got[0], "X2GO_SPOOLDIR=") || !strings.Contains(got[0], "X2GO_MIMEBOX=") {
+		t.Fatalf("x2goruncommand: %q", got)
+	}
+	if !strings.Contains(got[0], protocol.Quote("/home/it's here")) {
+		t.Errorf("value not quoted: %q", got[0])
+	}
+}
