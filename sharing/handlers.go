@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pkg/sftp"
 )
@@ -373,6 +374,11 @@ func relativePath(from, to string) string {
 
 // Filelist answers OPENDIR (method List) and STAT.
 func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
+	if r.Method == "Stat" {
+		if fi := h.virtual(r.Filepath); fi != nil {
+			return listerAt{fi}, nil
+		}
+	}
 	sh, rel, err := h.lookup(r.Filepath)
 	if err != nil {
 		return nil, status(strings.ToLower(r.Method), r.Filepath, err)
@@ -400,12 +406,49 @@ func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 
 // Lstat answers LSTAT.
 func (h *handlers) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
+	if fi := h.virtual(r.Filepath); fi != nil {
+		return listerAt{fi}, nil
+	}
 	sh, rel, err := h.lookup(r.Filepath)
 	if err != nil {
 		return nil, status("lstat", r.Filepath, err)
 	}
 	return h.stat(sh, rel, r.Filepath, false)
 }
+
+// virtual returns made-up attributes for "/" and the directories above
+// share roots, which are not served but must answer STAT: sshfs's
+// idmap=user (which x2gomountdirs uses) learns the client user's uid and
+// gid from STAT "." (= "/"), and maps files of that owner to the server
+// user; without it, default_permissions would deny the server user
+// writes to its own files whenever the uids differ. The attributes carry
+// nothing but the serving process's uid and gid: an empty read-only
+// directory from 1970.
+func (h *handlers) virtual(p string) os.FileInfo {
+	p = cleanRequestPath(p)
+	if !h.shares.isAncestor(p) {
+		return nil
+	}
+	if sh, _, err := h.shares.lookup(p); err == nil && sh != nil {
+		return nil // a share itself (nested below a shared path)
+	}
+	return virtualDir{name: path.Base(p), uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}
+}
+
+// virtualDir is the FileInfo of a namespace directory (see virtual).
+type virtualDir struct {
+	name     string
+	uid, gid uint32
+}
+
+func (v virtualDir) Name() string       { return v.name }
+func (v virtualDir) Size() int64        { return 0 }
+func (v virtualDir) Mode() os.FileMode  { return os.ModeDir | 0o555 }
+func (v virtualDir) ModTime() time.Time { return time.Unix(0, 0) }
+func (v virtualDir) IsDir() bool        { return true }
+func (v virtualDir) Sys() any           { return nil }
+func (v virtualDir) Uid() uint32        { return v.uid }
+func (v virtualDir) Gid() uint32        { return v.gid }
 
 // stat stats rel of sh.
 func (h *handlers) stat(sh *share, rel, p string, follow bool) (sftp.ListerAt, error) {

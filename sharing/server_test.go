@@ -169,6 +169,21 @@ func TestFileOperations(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "sub")); !os.IsNotExist(err) {
 		t.Errorf("sub still there: %v", err)
 	}
+	// "." and the directories above the share answer STAT with the
+	// serving user as owner (sshfs's idmap=user), but cannot be listed.
+	for _, p := range []string{".", "/", "/home", "/home/alice"} {
+		fi, err := c.Stat(p)
+		st, _ := fi.Sys().(*sftp.FileStat)
+		if err != nil || !fi.IsDir() || st == nil || st.UID != uint32(os.Getuid()) || st.GID != uint32(os.Getgid()) {
+			t.Errorf("stat %s: %v %+v %v", p, fi, st, err)
+		}
+	}
+	if _, err := c.ReadDir("/home"); !isDenied(err) {
+		t.Errorf("listing /home: %v, want permission denied", err)
+	}
+	if _, err := c.Stat("/home/bob"); !isDenied(err) {
+		t.Errorf("stat /home/bob: %v, want permission denied", err)
+	}
 	if _, err := c.Stat("/home/alice/Docs/nothing"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("stat of a missing file: %v, want not exist", err)
 	}

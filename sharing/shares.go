@@ -162,6 +162,23 @@ func (t *shareTable) closeAll() {
 	}
 }
 
+// isAncestor reports whether the clean absolute path p is "/" or a
+// directory above a share root (a directory of the SFTP namespace that
+// only leads to shares).
+func (t *shareTable) isAncestor(p string) bool {
+	if p == "/" {
+		return true
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for remote := range t.shares {
+		if strings.HasPrefix(remote, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // lookup finds the share that holds the clean absolute SFTP path p (the
 // one with the longest remote path, if shares are nested) and returns it
 // with p relative to the share root ("" for the root itself).
