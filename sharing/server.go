@@ -150,6 +150,7 @@ func New(opts ...Option) (*Server, error) {
 		MaxAuthTries:  64,
 		ServerVersion: "SSH-2.0-x2go-go_sharing",
 	}
+	s.cfg.Ciphers = ciphers()
 	s.cfg.AddHostKey(s.hostKey)
 	s.rsOpts = []sftp.RequestServerOption{sftp.WithRSAllocator()}
 	return s, nil
