@@ -323,15 +323,20 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) error {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 
-	c.SetDeadline(time.Now().Add(s.handshake))
+	// A timer, not a deadline: connections of a reverse forward
+	// (ssh.Client.Listen) do not support deadlines.
+	expired := time.AfterFunc(s.handshake, func() { c.Close() })
 	sc, chans, reqs, err := ssh.NewServerConn(c, s.cfg)
+	if !expired.Stop() && err == nil {
+		sc.Close()
+		err = errors.New("handshake timed out")
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		return fmt.Errorf("sharing: ssh handshake: %w", err)
 	}
-	c.SetDeadline(time.Time{})
 	s.log.Debug("sharing: client logged in", "remote", c.RemoteAddr().String())
 
 	var wg sync.WaitGroup

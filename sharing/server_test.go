@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -442,7 +443,7 @@ func TestRefusals(t *testing.T) {
 		}
 		go ssh.DiscardRequests(reqs)
 		ok, err := ch.SendRequest(req.typ, true, req.payload)
-		refused(req.typ+" "+strings.TrimSpace(string(req.payload)), ok, err)
+		refused(fmt.Sprintf("%s %q", req.typ, req.payload), ok, err)
 		ch.Close()
 	}
 	_, _, err := c.OpenChannel("direct-tcpip", ssh.Marshal(struct {
@@ -585,17 +586,33 @@ func TestOptions(t *testing.T) {
 	}
 }
 
-// TestHandshakeTimeout: a peer that says nothing is dropped.
+// TestHandshakeTimeout: a peer that says nothing is dropped, also on a
+// connection without deadlines (like those of a reverse port forward).
 func TestHandshakeTimeout(t *testing.T) {
-	srv, addr := startServer(t, WithHandshakeTimeout(200*time.Millisecond))
-	_ = srv
-	conn, err := net.Dial("tcp", addr)
+	srv, err := New(WithHandshakeTimeout(200 * time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.Copy(io.Discard, conn); err != nil {
-		t.Fatalf("connection not closed by the server: %v", err)
+	defer srv.Close()
+	a, b := net.Pipe()
+	defer b.Close()
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeConn(context.Background(), noDeadlineConn{a}) }()
+	go io.Copy(io.Discard, b) // the server's version line
+	select {
+	case err := <-done:
+		t.Logf("ServeConn: %v", err)
+		if err == nil {
+			t.Error("ServeConn returned nil for a silent peer")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("silent peer not dropped")
 	}
 }
+
+// noDeadlineConn refuses deadlines, as x/crypto's forwarded connections do.
+type noDeadlineConn struct{ net.Conn }
+
+func (noDeadlineConn) SetDeadline(time.Time) error      { return errors.New("deadline not supported") }
+func (noDeadlineConn) SetReadDeadline(time.Time) error  { return errors.New("deadline not supported") }
+func (noDeadlineConn) SetWriteDeadline(time.Time) error { return errors.New("deadline not supported") }
