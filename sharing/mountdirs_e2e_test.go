@@ -231,8 +231,20 @@ func TestE2EMountDirs(t *testing.T) {
 		t.Errorf("without sshfs: %v, want ErrNoSSHFS", err)
 	}
 
-	// 6. Unmount everything of the session.
-	cmd, _ := protocol.UmountSessionCmd(session, "")
+	// 6. Unmount the folder alone, by the path it was mounted with, then
+	// everything else of the session.
+	cmd, _ := protocol.UmountSessionCmd(session, remote)
+	if r := run(cmd); r.Stderr != "" || r.Status != 0 {
+		t.Errorf("x2goumount-session of one folder: %+v", r)
+	}
+	mounts, _ = protocol.ParseMounts(run("export HOSTNAME && x2golistmounts " + session).Stdout)
+	if len(mounts) != 1 || !strings.HasSuffix(mounts[0].Path, "/spool/C-"+session) {
+		t.Errorf("after unmounting the folder: %+v", mounts)
+	}
+	if out, _ := lab.ServerCommand(ctx, "grep -c "+protocol.Quote(protocol.MountPointName(remote))+" /proc/mounts || true"); out != "0\n" {
+		t.Errorf("the folder is still mounted: %q", out)
+	}
+	cmd, _ = protocol.UmountSessionCmd(session, "")
 	if r := run(cmd); r.Stderr != "" || r.Status != 0 {
 		t.Errorf("x2goumount-session: %+v", r)
 	}
