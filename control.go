@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/x2go-go/x2go/internal/control"
 	"github.com/x2go-go/x2go/protocol"
@@ -33,7 +34,9 @@ type ControlSession struct {
 	closing chan struct{}    // closed by Disconnect for ctrl's watcher
 	attempt *connectAttempt  // the connect in progress, if any
 	users   map[*Session]struct{}
+	masters map[string]*Session // per profile name: the session that shares the folders
 	watchWG sync.WaitGroup
+	bgWG    sync.WaitGroup // master handovers in progress
 }
 
 // connectAttempt is one connect in progress; callers that ask to connect
@@ -58,7 +61,7 @@ func NewControlSession(opts Options) (*ControlSession, error) {
 	if opts.ProfileName == "" {
 		opts.ProfileName = "UNKNOWN"
 	}
-	c := &ControlSession{opts: opts, log: opts.Logger, users: map[*Session]struct{}{}}
+	c := &ControlSession{opts: opts, log: opts.Logger, users: map[*Session]struct{}{}, masters: map[string]*Session{}}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -239,6 +242,71 @@ func (c *ControlSession) detach(s *Session) {
 	c.mu.Lock()
 	delete(c.users, s)
 	c.mu.Unlock()
+	c.releaseMaster(s)
+}
+
+// claimMaster reports whether s is its profile's master session, the one
+// that mounts the profile's shared folders, making it the master when the
+// profile has none that runs (python-x2go's master-session rule: the first
+// session of a profile to run; when it ends, the next running one).
+func (c *ControlSession) claimMaster(s *Session) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.masters[s.ProfileName()]
+	if m == s {
+		return true
+	}
+	if m != nil {
+		if _, attached := c.users[m]; attached && m.runsHere() {
+			return false
+		}
+	}
+	c.masters[s.ProfileName()] = s
+	return true
+}
+
+// isMaster reports whether s is its profile's master session now.
+func (c *ControlSession) isMaster(s *Session) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.masters[s.ProfileName()] == s
+}
+
+// releaseMaster gives up s's master role when it has it, and hands the
+// role to another running session of the profile, which then mounts its
+// folders (in the background: the caller may be one of s's lifecycle
+// calls).
+func (c *ControlSession) releaseMaster(s *Session) {
+	c.mu.Lock()
+	profile := s.ProfileName()
+	if c.masters[profile] != s {
+		c.mu.Unlock()
+		return
+	}
+	delete(c.masters, profile)
+	var next *Session
+	for u := range c.users {
+		if u != s && u.ProfileName() == profile && u.folders != nil && u.runsHere() {
+			next = u
+			break
+		}
+	}
+	if next != nil {
+		c.masters[profile] = next
+		c.bgWG.Add(1)
+	}
+	c.mu.Unlock()
+	if next == nil {
+		return
+	}
+	go func() {
+		defer c.bgWG.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := next.folders.ShareAll(ctx); err != nil {
+			c.log.Warn("the new master session could not share its folders", "session", next.Name(), "err", err)
+		}
+	}()
 }
 
 // Disconnect gives up a connect in progress, suspends the X2Go sessions
@@ -259,6 +327,7 @@ func (c *ControlSession) Disconnect() error {
 	for _, s := range c.sessions() {
 		s.suspendForDisconnect()
 	}
+	c.bgWG.Wait()
 	c.mu.Lock()
 	ctrl, closing := c.ctrl, c.closing
 	c.ctrl, c.closing = nil, nil

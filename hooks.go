@@ -52,6 +52,29 @@ type Hooks struct {
 	// sharing, printing, MIME box, sound) could not start or ended on its
 	// own. The session goes on without it.
 	ServiceFailed func(s *Session, service string, err error)
+	// SSHFSNotAvailable: the server cannot mount client folders (no sshfs
+	// or fusermount), so folder sharing, printing and the MIME box are off
+	// for the session (HOOK_sshfs_not_available).
+	SSHFSNotAvailable func(s *Session)
+	// ReverseForwardDenied: the server refused the reverse port forward
+	// the session's sshfs connects through (HOOK_rforward_request_denied).
+	ReverseForwardDenied func(s *Session, serverPort int, err error)
+	// SFTPClientFailed: the client could not put the key for the server's
+	// sshfs connection on the server (HOOK_on_failing_SFTP_client;
+	// python-x2go writes it with an SFTP client, hence the name).
+	SFTPClientFailed func(s *Session, err error)
+	// FolderSharingNotAvailable: folder sharing could not start in the
+	// session (HOOK_foldersharing_not_available).
+	FolderSharingNotAvailable func(s *Session, err error)
+	// FolderShareFailed: one folder could not be shared at start or resume;
+	// the others are.
+	FolderShareFailed func(s *Session, folder string, err error)
+	// PrintingNotAvailable: printing could not start in the session
+	// (HOOK_printing_not_available).
+	PrintingNotAvailable func(s *Session, err error)
+	// MimeBoxNotAvailable: the MIME box could not start in the session
+	// (HOOK_mimebox_not_available).
+	MimeBoxNotAvailable func(s *Session, err error)
 	// StatusChanged reports every transition of the session's status,
 	// e.g. running → suspended (python-x2go's HOOK_on_session_has_*
 	// hooks in one place; ByMe tells who caused it).

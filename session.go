@@ -2,6 +2,7 @@ package x2go
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/x2go-go/x2go/internal/fileshare"
 	"github.com/x2go-go/x2go/internal/graphics"
 	"github.com/x2go-go/x2go/internal/nxproxy"
 	"github.com/x2go-go/x2go/internal/service"
@@ -28,8 +30,10 @@ type Session struct {
 	ctrl     *ControlSession
 	ownsCtrl bool // opened by NewSession, closed by Disconnect
 
-	gfx  *graphics.Service
-	term *term.Session
+	gfx       *graphics.Service
+	transport *fileshare.Transport // nil unless sharing, printing or MIME box is on
+	folders   *fileshare.Folders   // nil unless folder sharing is on
+	term      *term.Session
 }
 
 // NewSession checks opts and returns an unconnected Session.
@@ -65,7 +69,7 @@ func NewSession(opts Options) (*Session, error) {
 	})
 	s.term = term.New(term.Config{
 		Conn:     s.conn,
-		Services: []service.Service{s.gfx},
+		Services: s.services(),
 		Hooks:    s.termHooks(),
 		AfterTerminate: func(name string, display int) {
 			// The local session directory goes with the session, whether
@@ -80,15 +84,107 @@ func NewSession(opts Options) (*Session, error) {
 	return s, nil
 }
 
+// services returns the parts of a running session, in start order: the
+// graphics first (required), then the sshfs transport and what uses it.
+func (s *Session) services() []service.Service {
+	svcs := []service.Service{s.gfx}
+	o := &s.opts
+	folders := o.AllowFolderSharing || len(o.ShareFolders) > 0
+	if !folders && o.Printing == nil && o.MimeBox == nil {
+		return svcs
+	}
+	h := &s.hooks
+	s.transport = fileshare.NewTransport(fileshare.TransportConfig{
+		Home: s.ctrl.RemoteHome,
+		Hooks: fileshare.TransportHooks{
+			SSHFSUnavailable: func(error) {
+				if h.SSHFSNotAvailable != nil {
+					h.SSHFSNotAvailable(s)
+				}
+			},
+			ForwardDenied: func(port int, err error) {
+				if h.ReverseForwardDenied != nil {
+					h.ReverseForwardDenied(s, port, err)
+				}
+			},
+		},
+		Logger: s.log,
+	})
+	svcs = append(svcs, s.transport)
+	spool := fileshare.SpoolConfig{
+		Transport: s.transport,
+		LocalDir:  func(name string) string { return nxproxy.SessionDir(s.sessionsRoot(), name) },
+		Home:      s.ctrl.RemoteHome,
+	}
+	if o.Printing != nil {
+		svcs = append(svcs, fileshare.NewPrintSpool(spool, *o.Printing))
+	}
+	if o.MimeBox != nil {
+		svcs = append(svcs, fileshare.NewMimeBox(spool, *o.MimeBox))
+	}
+	if folders {
+		s.folders = fileshare.NewFolders(fileshare.FoldersConfig{
+			Transport: s.transport,
+			Master:    func() bool { return s.ctrl.claimMaster(s) },
+			Failed: func(folder string, err error) {
+				s.log.Warn("a folder could not be shared", "folder", folder, "err", err)
+				s.keyUploadFailed(err)
+				if h.FolderShareFailed != nil {
+					h.FolderShareFailed(s, folder, err)
+				}
+			},
+		}, o.ShareFolders)
+		svcs = append(svcs, s.folders)
+	}
+	return svcs
+}
+
+// serviceFailed passes the failure of an optional part on to its
+// python-x2go hook.
+func (s *Session) serviceFailed(name string, err error) {
+	h := &s.hooks
+	s.keyUploadFailed(err)
+	switch name {
+	case "printing":
+		if h.PrintingNotAvailable != nil {
+			h.PrintingNotAvailable(s, err)
+		}
+	case "mimebox":
+		if h.MimeBoxNotAvailable != nil {
+			h.MimeBoxNotAvailable(s, err)
+		}
+	case "folders":
+		if h.FolderSharingNotAvailable != nil {
+			h.FolderSharingNotAvailable(s, err)
+		}
+	}
+	if h.ServiceFailed != nil {
+		h.ServiceFailed(s, name, err)
+	}
+}
+
+func (s *Session) keyUploadFailed(err error) {
+	if errors.Is(err, fileshare.ErrKeyUpload) && s.hooks.SFTPClientFailed != nil {
+		s.hooks.SFTPClientFailed(s, err)
+	}
+}
+
+// statusChanged follows the session's status for the master-session rule,
+// then tells the caller.
+func (s *Session) statusChanged(c term.StatusChange) {
+	if c.To != StatusRunning && c.To != StatusStarting {
+		s.ctrl.releaseMaster(s)
+	}
+	if h := s.hooks.StatusChanged; h != nil {
+		h(s, c)
+	}
+}
+
 // termHooks passes the terminal session's events on to the public hooks.
 func (s *Session) termHooks() term.Hooks {
 	h := &s.hooks
 	return term.Hooks{
-		StatusChanged: func(c term.StatusChange) {
-			if h.StatusChanged != nil {
-				h.StatusChanged(s, c)
-			}
-		},
+		StatusChanged: s.statusChanged,
 		Progress: func(p int) {
 			if h.Progress != nil {
 				h.Progress(s, p)
@@ -104,11 +200,7 @@ func (s *Session) termHooks() term.Hooks {
 				h.NoSuchCommand(s, cmd)
 			}
 		},
-		ServiceFailed: func(name string, err error) {
-			if h.ServiceFailed != nil {
-				h.ServiceFailed(s, name, err)
-			}
-		},
+		ServiceFailed: s.serviceFailed,
 		GraphicsLost: func(err error) {
 			if h.ProxyExited != nil {
 				h.ProxyExited(s, err)

@@ -24,6 +24,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/x2go-go/x2go/mimebox"
+	"github.com/x2go-go/x2go/printing"
 	"github.com/x2go-go/x2go/protocol"
 	"golang.org/x/crypto/ssh"
 )
@@ -115,6 +117,23 @@ type Options struct {
 
 	// Params are the parameters of new and resumed sessions.
 	Params Params
+
+	// ShareFolders are local folders the server mounts in the session
+	// (python-x2go's share_local_folders), shared again after a resume.
+	// Only the master session of a profile mounts them: the first of the
+	// profile's Sessions on a ControlSession to run (python-x2go's rule).
+	ShareFolders []string
+	// AllowFolderSharing enables folder sharing without folders to share
+	// at start, so that ShareLocalFolder works later. ShareFolders implies it.
+	AllowFolderSharing bool
+	// Printing, when set, has the server send the session's print jobs to
+	// this client, where a printing.Watcher made from it hands them to its
+	// action (its Dir is set by the Session).
+	Printing *printing.Config
+	// MimeBox, when set, has the server's MIME box deliver files to this
+	// client, where a mimebox.Watcher made from it handles them (its Dir
+	// is set by the Session).
+	MimeBox *mimebox.Config
 }
 
 // JumpHost is an SSH jump host the connection to the server is tunnelled

@@ -566,6 +566,11 @@ func (s *Session) watch(r *run) {
 			return
 		}
 		if st != protocol.StatusRunning {
+			// Suspended or terminated elsewhere: the optional parts (the
+			// mounts of shared folders, say) have nothing left to serve.
+			if len(r.parts) > 1 && !r.stopping.Swap(true) {
+				stopParts(ctx, s.log, r.parts[1:])
+			}
 			if s.Status() == StatusFaulty {
 				s.setStatus(serverStatus(st), false)
 			}
