@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -289,6 +290,51 @@ func TestApplyStdinLogin(t *testing.T) {
 	for _, bad := range []string{"", "bob host", "bob host:x kde pw"} {
 		if err := o.ApplyStdinLogin(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestParseNewerOptions(t *testing.T) {
+	o, err := Parse([]string{"--list-cmdline-features"})
+	if err != nil || !o.ListCmdlineFeatures {
+		t.Fatalf("--list-cmdline-features without a server: %+v, %v", o, err)
+	}
+	o, err = Parse([]string{"--non-interactive", "--ssh-passphrase", "pp", "--password-file", "-",
+		"--clipboard-mode", "client", "--dpi", "144", "u@h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.NonInteractive || o.SSHPassphrase != "pp" || !o.Set["ssh_passphrase"] || o.PasswordFile != "-" ||
+		o.ClipboardMode != "client" || o.DPI != 144 || o.Server != "h" || o.Username != "u" {
+		t.Errorf("parsed %+v", o)
+	}
+	for _, bad := range []string{"0", "-3", "many"} {
+		_, err := Parse([]string{"--dpi", bad, "h"})
+		var ue *UsageError
+		if !errors.As(err, &ue) || ue.Code != 1 {
+			t.Errorf("--dpi %s: %v, want a usage error with code 1", bad, err)
+		}
+	}
+}
+
+func TestCmdlineFeatures(t *testing.T) {
+	got := CmdlineFeatures()
+	// The names front ends check (Remmina's X2Go plugin).
+	for _, want := range []string{"USERNAME", "NON_INTERACTIVE", "PASSWORD", "AUTH_ATTEMPTS", "QUIET",
+		"SSH_PRIVKEY", "SSH_PASSPHRASE", "REMOTE_SSH_PORT", "RESUME", "COMMAND", "KBD_LAYOUT", "KBD_TYPE",
+		"GEOMETRY", "TERMINATE_ON_CTRL_C", "SOUND", "CLIPBOARD_MODE", "DPI", "TERMINATE", "LIST_CMDLINE_FEATURES"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("CmdlineFeatures lacks %s: %v", want, got)
+		}
+	}
+	// One name per option but -h, each the long spelling of an option.
+	if len(got) != len(optSpecs)-1 {
+		t.Errorf("%d names for %d options", len(got), len(optSpecs))
+	}
+	for _, name := range got {
+		long := "--" + strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+		if _, ok := optIndex[long]; !ok {
+			t.Errorf("%s names no option (%s)", name, long)
 		}
 	}
 }
