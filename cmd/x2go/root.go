@@ -125,6 +125,14 @@ func runCobra(ctx context.Context, e *env, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	if !g.quiet { // an unknown command stops cobra before it parses flags
+		for _, a := range args {
+			if a == "--" {
+				break
+			}
+			g.quiet = g.quiet || a == "--quiet" || a == "-q"
+		}
+	}
 	var st *exitStatus
 	if errors.As(err, &st) {
 		return st.code // the command has said why
