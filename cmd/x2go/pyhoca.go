@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -55,6 +56,21 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		return v, v != ""
 	}); err != nil {
 		return pyhocaFail(log, prog, err)
+	}
+	if opt.ListProfiles && opt.SessionProfile == "" && opt.BrokerURL == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		file := filepath.Join(home, ".x2goclient", "sessions")
+		profiles, err := pyhoca.ReadProfiles(file)
+		if err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		if err := pyhoca.WriteProfileList(e.stdout, file, "", profiles); err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		return 0
 	}
 	if opt.SessionProfile != "" || opt.ListProfiles || opt.BrokerURL != "" || opt.FromStdin {
 		log.Error("PyHocaCLI", "session profiles, brokers and --from-stdin are not supported by this client yet")

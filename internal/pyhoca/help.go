@@ -290,8 +290,8 @@ var helpSections = []helpSection{
 		{"-L", `print your sessions on the server`},
 		{"--list-desktops", `print the desktops on the server that you may
 			join`},
-		{"--list-profiles", `print the saved session profiles (not supported
-			yet: exits with status 31)`},
+		{"--list-profiles", `print the session profiles saved in
+			~/.x2goclient/sessions and the session settings each gives`},
 		{"-P", `take server and settings from a saved session profile (not
 			supported yet: exits with status 31)`},
 		{"--from-stdin", `read "<user> <host[:port]> <command> <password>"
