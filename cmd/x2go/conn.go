@@ -169,7 +169,7 @@ func (c *connection) checkHostKey(ctx context.Context, _ *x2go.ControlSession, k
 		return false
 	}
 	prompt := fmt.Sprintf("x2go: %s is a server this computer has not met: no known_hosts file has its host key.\n"+
-		"Its %s key has the fingerprint %s.\n"+
+		"Its %s key has the fingerprint %s\n"+
 		"Check that with the server's administrator. Trust this key and remember it? (yes/no): ",
 		key.LookupName, key.KeyType, key.Fingerprint)
 	for {

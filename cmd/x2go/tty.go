@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -52,10 +51,7 @@ func (a *asker) ask(ctx context.Context, prompt string, hidden bool) (string, er
 		return "", errNoTerminal
 	}
 	defer tty.Close()
-	if _, err := io.WriteString(tty, prompt); err != nil {
-		return "", fmt.Errorf("%w: %v", errNoTerminal, err)
-	}
-	line, err := ttyReadLine(ctx, tty, hidden)
+	line, err := ttyReadLine(ctx, tty, prompt, hidden)
 	if hidden {
 		io.WriteString(tty, "\n") // the Enter was not echoed
 	}

@@ -15,6 +15,6 @@ func openTTY() (*os.File, error) {
 	return nil, errors.New("asking on the terminal is not supported on this system")
 }
 
-func ttyReadLine(ctx context.Context, tty *os.File, hidden bool) (string, error) {
+func ttyReadLine(ctx context.Context, tty *os.File, prompt string, hidden bool) (string, error) {
 	return "", errNoTerminal
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -12,9 +13,9 @@ import (
 // openTTY opens the controlling terminal.
 func openTTY() (*os.File, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
 
-// ttyReadLine reads one line from the terminal tty, with echo turned off
-// while it reads when hidden, until ctx ends.
-func ttyReadLine(ctx context.Context, tty *os.File, hidden bool) (string, error) {
+// ttyReadLine writes prompt on the terminal tty and reads one line, with
+// echo turned off (before the prompt shows) when hidden, until ctx ends.
+func ttyReadLine(ctx context.Context, tty *os.File, prompt string, hidden bool) (string, error) {
 	if hidden {
 		rc, err := tty.SyscallConn()
 		if err != nil {
@@ -41,6 +42,9 @@ func ttyReadLine(ctx context.Context, tty *os.File, hidden bool) (string, error)
 			return "", ioErr
 		}
 		defer rc.Control(func(fd uintptr) { unix.IoctlSetTermios(int(fd), ioctlSetTermios, old) })
+	}
+	if _, err := io.WriteString(tty, prompt); err != nil {
+		return "", err
 	}
 	return readLineCtx(ctx, tty)
 }
