@@ -338,3 +338,76 @@ func TestCmdlineFeatures(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryRecordedOptionIsAccepted gives every spelling of every option
+// pyhoca-cli 0.6.1.2 has (the recorded table), and its shortest
+// unambiguous long prefix, a value it accepts, and checks that the
+// argument parser takes it as that option.
+func TestEveryRecordedOptionIsAccepted(t *testing.T) {
+	values := map[string]string{
+		"remote_ssh_port": "2222", "port": "2222", "share_mode": "1", "auth_attempts": "2", "client_ssh_port": "22",
+		"pack": "16m-jpeg-9", "print_action": "PDFSAVE", "geometry": "1024x768",
+	}
+	table := recordedOptionTable(t)
+	if len(table) < 59 {
+		t.Fatalf("the recorded table has %d options", len(table))
+	}
+	for _, o := range table {
+		spec := optIndex[o.names[0]]
+		if spec == nil || spec.newer {
+			t.Errorf("%v: no such option of 0.6.1.2", o.names)
+			continue
+		}
+		if spec.dest == "help" {
+			continue
+		}
+		val := values[spec.dest]
+		switch {
+		case o.choices != nil:
+			val = o.choices[len(o.choices)-1]
+		case val == "":
+			val = "v"
+		}
+		spellings := append([]string(nil), o.names...)
+		long := o.names[len(o.names)-1]
+		for n := 3; n < len(long); n++ { // the shortest prefix only 0.6.1.2's option has
+			var hits int
+			for _, name := range optOrder {
+				if strings.HasPrefix(name, long[:n]) {
+					hits++
+				}
+			}
+			if hits == 1 {
+				spellings = append(spellings, long[:n])
+				break
+			}
+		}
+		for _, name := range spellings {
+			args := []string{name}
+			if spec.value {
+				args = append(args, val)
+			}
+			r, err := argparse(append(args, "h"))
+			if err != nil {
+				t.Errorf("%q: %v", args, err)
+				continue
+			}
+			want := "true"
+			if spec.value {
+				want = val
+			}
+			if r.values[spec.dest] != want || r.host != "h" {
+				t.Errorf("%q: parsed %v, want %s=%s", args, r.values, spec.dest, want)
+			}
+			if spec.value { // and as --opt=value / -oVALUE
+				joined := name + "=" + val
+				if !strings.HasPrefix(name, "--") {
+					joined = name + val
+				}
+				if r, err := argparse([]string{joined, "h"}); err != nil || r.values[spec.dest] != val {
+					t.Errorf("%q: %v, %v", joined, r, err)
+				}
+			}
+		}
+	}
+}
