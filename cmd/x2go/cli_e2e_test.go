@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,27 +43,51 @@ type cliLab struct {
 	env  []string // environment of both clients
 }
 
-// buildCLI builds this command into a temporary directory and adds the
-// pyhoca-cli symlink next to it.
+// built is the x2go binary built for this test process, and the
+// pyhoca-cli symlink next to it; TestMain removes them.
+var built struct {
+	once      sync.Once
+	dir       string
+	bin, link string
+	err       error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// buildCLI builds this command once per test process into a temporary
+// directory and adds the pyhoca-cli symlink next to it.
 func buildCLI(t *testing.T) (bin, link string) {
 	t.Helper()
-	dir := t.TempDir()
-	bin = filepath.Join(dir, "x2go")
-	goTool, err := exec.LookPath("go") // go test puts GOROOT/bin first on PATH
-	if err != nil {
-		t.Fatalf("finding the go tool: %v", err)
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "x2go-cli-test-")
+		if built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "x2go")
+		goTool, err := exec.LookPath("go") // go test puts GOROOT/bin first on PATH
+		if err != nil {
+			built.err = fmt.Errorf("finding the go tool: %v", err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, goTool, "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		built.link = filepath.Join(built.dir, "pyhoca-cli")
+		built.err = os.Symlink("x2go", built.link)
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	link = filepath.Join(dir, "pyhoca-cli")
-	if err := os.Symlink("x2go", link); err != nil {
-		t.Fatal(err)
-	}
-	return bin, link
+	return built.bin, built.link
 }
 
 // newCLILab builds the binary and prepares a client HOME: a copy of the
@@ -84,6 +110,17 @@ func newCLILab(t *testing.T, lab *testserver.Lab) *cliLab {
 		if err := os.WriteFile(filepath.Join(sshDir, dst), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Session profiles for --list-profiles (pyhoca-cli reads them too).
+	if err := os.Mkdir(filepath.Join(home, ".x2goclient"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	profiles, err := os.ReadFile("../../internal/pyhoca/testdata/profiles-sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".x2goclient", "sessions"), profiles, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	var env []string
 	for _, kv := range lab.ClientEnv() {
@@ -322,6 +359,8 @@ func TestE2EPyhocaCLIListMatchesPyhoca(t *testing.T) {
 		}
 	})
 
+	t.Run("table", func(t *testing.T) { c.compareTable(t) })
+
 	for _, s := range []*x2go.Session{running, suspended} {
 		if err := s.Terminate(ctx); err != nil {
 			t.Errorf("Terminate %s: %v", s.Name(), err)
@@ -330,5 +369,56 @@ func TestE2EPyhocaCLIListMatchesPyhoca(t *testing.T) {
 	}
 	if names, _ := serverSessions(t, lab); len(names) != 0 {
 		t.Errorf("sessions left after Terminate: %v", names)
+	}
+}
+
+// masks replace what differs between two listings by nature (times,
+// cookies, ports, process ids), should the server's state move between
+// the two runs.
+var masks = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d`), "<time>"},
+	{regexp.MustCompile(`(?m)^cookie: [0-9a-f]+$`), "cookie: <cookie>"},
+	{regexp.MustCompile(`(?m)^(graphic|snd|sshfs) port: \d+$`), "$1 port: <port>"},
+	{regexp.MustCompile(`(?m)^agent PID: \d+$`), "agent PID: <pid>"},
+}
+
+func mask(s string) string {
+	for _, m := range masks {
+		s = m.re.ReplaceAllString(s, m.with)
+	}
+	return s
+}
+
+// compareTable runs the same command lines through Debian's pyhoca-cli
+// and x2go pyhoca-cli and compares their standard output, masked: the
+// list modes in pyhoca-cli's spellings, abbreviations, --opt=value forms
+// and the positional user@host.
+func (c *cliLab) compareTable(t *testing.T) {
+	h, p, u := c.lab.Host, strconv.Itoa(c.lab.Port), c.lab.User
+	for _, args := range [][]string{
+		{"--server", h, "-p", p, "-u", u, "-L"},
+		{"-L", "--server=" + h, "--port=" + p, "--username=" + u},
+		{u + "@" + h, "-p" + p, "--list-s"},
+		{"--list-sessions", "--server", h, "--remote-ssh-port", p, "-l", u, "--quiet"},
+		{"--server", h, "-p", p, "-u", u, "--list-desktops"},
+		{h, "--remote-ssh", p, "-u", u, "--list-d", "--add-to-known-hosts"},
+		{"--server", h, "-p", p, "-u", u, "--list-profiles"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			ref := c.exec(t, "pyhoca-cli", args...)
+			got := c.exec(t, c.bin, append([]string{"pyhoca-cli"}, args...)...)
+			if ref.code != 0 || got.code != 0 {
+				t.Fatalf("exit %d (pyhoca-cli %d)\n%s%s\npyhoca-cli:\n%s%s", got.code, ref.code, got.stdout, got.stderr, ref.stdout, ref.stderr)
+			}
+			if ref.stdout == "" || mask(got.stdout) != mask(ref.stdout) {
+				t.Errorf("x2go pyhoca-cli printed:\n%s\npyhoca-cli printed:\n%s", got.stdout, ref.stdout)
+			}
+			if slices.Contains(args, "--quiet") && (got.stderr != "" || ref.stderr != "") {
+				t.Errorf("--quiet: x2go pyhoca-cli logged %q, pyhoca-cli %q", got.stderr, ref.stderr)
+			}
+		})
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,62 +13,68 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/x2go-go/x2go"
-	"golang.org/x/term"
 )
 
-// connFlags are the connection options every subcommand shares.
+// connFlags are the connection options of every subcommand that talks to
+// a server.
 type connFlags struct {
 	port            int
 	user            string
-	keys            stringList
+	keys            []string
+	password        string // only through the secrets (see secrets.go)
 	passwordFile    string
 	passphraseFile  string
-	knownHosts      stringList
+	knownHosts      []string
 	addToKnownHosts bool
 	jump            string
 	timeout         time.Duration
-	verbose         bool
 }
 
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
-
-func (c *connFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&c.port, "p", 0, "SSH port")
-	fs.StringVar(&c.user, "u", "", "login name")
-	fs.Var(&c.keys, "i", "private key file (repeatable)")
-	fs.StringVar(&c.passwordFile, "password-file", "", "read the password from this file (- = stdin)")
-	fs.StringVar(&c.passphraseFile, "passphrase-file", "", "read the key passphrase from this file")
-	fs.Var(&c.knownHosts, "known-hosts", "known_hosts file (repeatable)")
-	fs.BoolVar(&c.addToKnownHosts, "add-to-known-hosts", false, "accept and store an unknown host key")
-	fs.StringVar(&c.jump, "jump", "", "SSH jump host [user@]host[:port]")
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "connect timeout")
-	fs.BoolVar(&c.verbose, "v", false, "debug log on stderr")
+func (c *connFlags) register(fs *pflag.FlagSet) {
+	fs.IntVarP(&c.port, "port", "p", 0, "SSH port of the server (default 22, or the :port of the target)")
+	fs.StringVarP(&c.user, "user", "u", "", "login name (default: the user@ of the target, else your local login name)")
+	fs.StringArrayVarP(&c.keys, "identity", "i", nil, "private key file to log in with (repeatable); ~/.ssh/id_* and the SSH agent are tried too")
+	fs.StringVar(&c.passwordFile, "password-file", "", `read the login password from the first line of this file ("-": standard input)`)
+	fs.StringVar(&c.password, "password", "", "login password; visible to other users until x2go hides it: prefer --password-file or "+passwordEnv)
+	fs.StringVar(&c.passphraseFile, "passphrase-file", "", "read the passphrase of encrypted private keys from this file")
+	fs.String("passphrase", "", "passphrase of encrypted private keys (hidden like --password; prefer --passphrase-file)")
+	fs.StringArrayVar(&c.knownHosts, "known-hosts", nil, "known_hosts file (repeatable; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts)")
+	fs.BoolVar(&c.addToKnownHosts, "add-to-known-hosts", false, "trust a server whose host key is not known yet and store its key (a changed key is always refused)")
+	fs.StringVarP(&c.jump, "jump", "J", "", "connect through this SSH jump host, [user@]host[:port]")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "how long to try to reach and log in to the server")
 }
 
-// splitTarget parses [user@]host[:port].
-func splitTarget(target string) (user, host string, port int, err error) {
-	if i := strings.Index(target, "@"); i >= 0 {
-		user, target = target[:i], target[i+1:]
+// target is a parsed [user@]host[:port].
+type target struct {
+	user, host string
+	port       int
+}
+
+// parseTarget parses [user@]host[:port] ([v6addr]:port for IPv6).
+func parseTarget(s string) (target, error) {
+	var t target
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		t.user, s = s[:i], s[i+1:]
 	}
-	host = target
-	if h, p, splitErr := net.SplitHostPort(target); splitErr == nil {
-		host = h
-		if port, err = strconv.Atoi(p); err != nil {
-			return "", "", 0, fmt.Errorf("bad port in %q", target)
+	t.host = s
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		t.host = h
+		if t.port, err = strconv.Atoi(p); err != nil || t.port < 1 || t.port > 65535 {
+			return t, usageErrorf("bad port in %q", s)
 		}
+	} else {
+		t.host = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
 	}
-	if host == "" {
-		return "", "", 0, errors.New("no server given")
+	if t.host == "" {
+		return t, usageErrorf("no server given: want [user@]host[:port]")
 	}
-	return user, host, port, nil
+	return t, nil
 }
 
-// readSecretFile reads a password or passphrase: the first line of file, or
-// of standard input for "-".
+// readSecretFile reads a password or passphrase: the first line of file,
+// or of standard input for "-".
 func readSecretFile(e *env, file string) (string, error) {
 	var b []byte
 	var err error
@@ -85,106 +90,147 @@ func readSecretFile(e *env, file string) (string, error) {
 	return strings.TrimSuffix(s, "\r"), nil
 }
 
-// options builds library options from the flags and the positional target.
-func (c *connFlags) options(e *env, target string) (x2go.Options, error) {
-	u, host, port, err := splitTarget(target)
+// connection is what a subcommand needs to connect: the options, whether
+// a password was given (else one may be asked for), and who asks.
+type connection struct {
+	opts        x2go.Options
+	hasPassword bool
+	ask         *asker
+	e           *env
+}
+
+// options builds library options from the flags and the target.
+func (c *connFlags) options(e *env, g *globalFlags, targetArg string) (*connection, error) {
+	t, err := parseTarget(targetArg)
 	if err != nil {
-		return x2go.Options{}, err
+		return nil, err
 	}
 	o := x2go.Options{
-		Server: host, Port: port, Username: c.user,
+		Server: t.host, Port: t.port, Username: c.user,
 		KeyFiles: c.keys, LookForKeys: true, AllowAgent: true,
 		KnownHostsFiles: c.knownHosts, AddToKnownHosts: c.addToKnownHosts,
 		ConnectTimeout: c.timeout,
-		PassphrasePrompt: func(_ context.Context, file string) (string, error) {
-			return promptSecret(e, fmt.Sprintf("Passphrase for %s: ", file))
-		},
 	}
 	if c.port != 0 {
 		o.Port = c.port
 	}
 	if o.Username == "" {
-		o.Username = u
+		o.Username = t.user
 	}
 	if o.Username == "" {
 		cur, err := user.Current()
 		if err != nil {
-			return o, fmt.Errorf("no user name given: %w", err)
+			return nil, fmt.Errorf("no user name given (-u) and the local one is unknown: %w", err)
 		}
 		o.Username = cur.Username
 	}
-	if c.passwordFile != "" {
+	conn := &connection{e: e, ask: &asker{disable: g.nonInteractive}}
+	switch {
+	case c.passwordFile != "":
 		if o.Password, err = readSecretFile(e, c.passwordFile); err != nil {
-			return o, fmt.Errorf("reading password: %w", err)
+			return nil, fmt.Errorf("reading the password: %w", err)
 		}
-	} else if pw := e.getenv("X2GO_SSH_PASSWORD"); pw != "" {
-		o.Password = pw
+		conn.hasPassword = true
+	case e.secrets["password"] != "":
+		o.Password, conn.hasPassword = e.secrets["password"], true
+	case e.envPassword != "":
+		o.Password, conn.hasPassword = e.envPassword, true
 	}
 	if c.passphraseFile != "" {
 		if o.Passphrase, err = readSecretFile(e, c.passphraseFile); err != nil {
-			return o, fmt.Errorf("reading passphrase: %w", err)
+			return nil, fmt.Errorf("reading the passphrase: %w", err)
 		}
+	} else if pp := e.secrets["passphrase"]; pp != "" {
+		o.Passphrase = pp
 	}
 	if c.jump != "" {
-		ju, jh, jp, err := splitTarget(c.jump)
+		jt, err := parseTarget(c.jump)
 		if err != nil {
-			return o, fmt.Errorf("--jump: %w", err)
+			return nil, fmt.Errorf("--jump: %w", err)
 		}
-		o.Jump = &x2go.JumpHost{Host: jh, Port: jp, Username: ju, LookForKeys: true, AllowAgent: true, KeyFiles: c.keys}
+		o.Jump = &x2go.JumpHost{Host: jt.host, Port: jt.port, Username: jt.user, LookForKeys: true, AllowAgent: true, KeyFiles: c.keys}
 	}
-	if c.verbose {
+	if g.verbose && !g.quiet {
 		o.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	return o, nil
+	o.PassphrasePrompt = func(ctx context.Context, file string) (string, error) {
+		return conn.ask.ask(ctx, fmt.Sprintf("Passphrase of the key %s: ", file), true)
+	}
+	o.Hooks.CheckHostKey = conn.checkHostKey
+	conn.opts = o
+	return conn, nil
 }
 
-// promptSecret asks on the terminal without echo; without a terminal it
-// fails rather than block.
-func promptSecret(e *env, prompt string) (string, error) {
-	f, ok := e.stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", errors.New("no terminal to ask for it")
+// checkHostKey asks the person at the terminal about an unknown host key;
+// without a terminal the key is refused, and the error says how to accept
+// it.
+func (c *connection) checkHostKey(ctx context.Context, _ *x2go.ControlSession, key x2go.HostKeyInfo) bool {
+	if !c.ask.interactive() {
+		return false
 	}
-	fmt.Fprint(e.stderr, prompt)
-	b, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(e.stderr)
-	return string(b), err
+	prompt := fmt.Sprintf("x2go: %s is a server this computer has not met: no known_hosts file has its host key.\n"+
+		"Its %s key has the fingerprint %s\n"+
+		"Check that with the server's administrator. Trust this key and remember it? (yes/no): ",
+		key.LookupName, key.KeyType, key.Fingerprint)
+	for {
+		answer, err := c.ask.ask(ctx, prompt, false)
+		if err != nil {
+			return false
+		}
+		switch a := strings.TrimSpace(answer); {
+		case strings.EqualFold(a, "yes"), a == key.Fingerprint:
+			return true
+		case strings.EqualFold(a, "no"), a == "":
+			return false
+		}
+		prompt = "Please answer yes or no: "
+	}
 }
 
-// connect parses fs's arguments (options then target) and connects.
-func connect(ctx context.Context, e *env, c *connFlags, target string) (*x2go.Session, error) {
-	opts, err := c.options(e, target)
-	if err != nil {
-		return nil, err
+// connect makes a Session and connects it. When the server refuses the
+// login and no password was given, the person at the terminal is asked
+// for one (three times at most, as OpenSSH does).
+func (c *connection) connect(ctx context.Context) (*x2go.Session, error) {
+	o := c.opts
+	if !c.hasPassword && c.ask.interactive() {
+		o.KeyboardInteractive = c.keyboardInteractive(ctx)
 	}
-	s, err := x2go.NewSession(opts)
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		s, err := x2go.NewSession(o)
+		if err != nil {
+			return nil, err
+		}
+		err = s.Connect(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if c.hasPassword || attempt == 3 || !c.ask.interactive() ||
+			!(errors.Is(err, x2go.ErrAuthFailed) || errors.Is(err, x2go.ErrNoAuthMethods)) {
+			return nil, err
+		}
+		pw, perr := c.ask.ask(ctx, fmt.Sprintf("%s@%s's password: ", o.Username, o.Server), true)
+		if perr != nil || pw == "" {
+			return nil, err
+		}
+		o.Password = pw
 	}
-	if err := s.Connect(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
-// exitCode maps library errors to the CLI's exit statuses (the same numbers
-// pyhoca-cli intends; see cli-pyhoca.md §7).
-func exitCode(err error) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, x2go.ErrHostKeyChanged), errors.Is(err, x2go.ErrHostKeyUnknown):
-		return 2
-	case errors.Is(err, x2go.ErrAuthFailed), errors.Is(err, x2go.ErrNoAuthMethods),
-		errors.Is(err, x2go.ErrPassphraseRequired), errors.Is(err, x2go.ErrBadPassphrase):
-		return 54
-	case errors.Is(err, x2go.ErrConnect):
-		return 11
-	case errors.Is(err, x2go.ErrNotX2GoServer):
-		return 57
-	case errors.Is(err, context.Canceled):
-		return 130
-	default:
-		return 1
+// keyboardInteractive answers the server's keyboard-interactive questions
+// (one-time codes and the like) at the terminal.
+func (c *connection) keyboardInteractive(ctx context.Context) func(name, instruction string, questions []string, echos []bool) ([]string, error) {
+	return func(name, instruction string, questions []string, echos []bool) ([]string, error) {
+		answers := make([]string, len(questions))
+		for i, q := range questions {
+			if i == 0 && instruction != "" {
+				q = instruction + "\n" + q
+			}
+			a, err := c.ask.ask(ctx, q, !echos[i])
+			if err != nil {
+				return nil, err
+			}
+			answers[i] = a
+		}
+		return answers, nil
 	}
 }

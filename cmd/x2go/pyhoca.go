@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -35,9 +36,16 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		fmt.Fprintf(e.stderr, "%s: error: %v\n", prog, err)
 		return 1
 	}
+	opt.ApplySecrets(e.secrets)
 	pid := os.Getpid()
 	if opt.Version {
 		fmt.Fprint(e.stderr, pyhoca.VersionText(prog, pid, version))
+		return 0
+	}
+	if opt.ListCmdlineFeatures {
+		for _, f := range pyhoca.CmdlineFeatures() {
+			fmt.Fprintln(e.stdout, f)
+		}
 		return 0
 	}
 	appLevel, libLevel := opt.LogLevels()
@@ -48,6 +56,21 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		return v, v != ""
 	}); err != nil {
 		return pyhocaFail(log, prog, err)
+	}
+	if opt.ListProfiles && opt.SessionProfile == "" && opt.BrokerURL == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		file := filepath.Join(home, ".x2goclient", "sessions")
+		profiles, err := pyhoca.ReadProfiles(file)
+		if err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		if err := pyhoca.WriteProfileList(e.stdout, file, "", profiles); err != nil {
+			return pyhocaFail(log, prog, err)
+		}
+		return 0
 	}
 	if opt.SessionProfile != "" || opt.ListProfiles || opt.BrokerURL != "" || opt.FromStdin {
 		log.Error("PyHocaCLI", "session profiles, brokers and --from-stdin are not supported by this client yet")
@@ -77,13 +100,25 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	if opt.SSHPrivKey != "" {
 		o.KeyFiles = []string{opt.SSHPrivKey}
 	}
-	if opt.Set["password"] {
+	switch {
+	case opt.PasswordFile != "":
+		pw, err := readSecretFile(e, opt.PasswordFile)
+		if err != nil {
+			log.Error("PyHocaCLI", fmt.Sprintf("cannot read the password file %s: %v", opt.PasswordFile, err))
+			return 1
+		}
+		o.Password, opt.Set["password"] = pw, true
+	case opt.Set["password"]:
 		o.Password = opt.Password
+	case e.envPassword != "":
+		o.Password, opt.Set["password"] = e.envPassword, true
 	}
-	o.PassphrasePrompt = func(_ context.Context, file string) (string, error) { return promptSecret(e, "Passphrase: ") }
+	o.Passphrase = opt.SSHPassphrase
+	ask := &asker{disable: opt.NonInteractive}
+	o.PassphrasePrompt = func(ctx context.Context, file string) (string, error) { return ask.ask(ctx, "Passphrase: ", true) }
 	libLog.Notice("x2gocontrolsession-pylib", fmt.Sprintf("connecting to [%s]:%d", o.Server, o.Port))
 
-	s, err := pyhocaConnect(ctx, e, log, o, opt.AuthAttempts)
+	s, err := pyhocaConnect(ctx, ask, log, o, opt.AuthAttempts, opt.Set["password"])
 	if err != nil {
 		return pyhocaConnectFail(log, err, opt.AuthAttempts)
 	}
@@ -183,7 +218,8 @@ func pyhocaParams(opt *pyhoca.Options) x2go.Params {
 	p := x2go.Params{
 		Command: opt.Command, SessionType: opt.SessionType, Geometry: opt.Geometry,
 		Link: opt.Link, Pack: opt.Pack, KbLayout: opt.KbdLayout, KbType: opt.KbdType,
-		Xinerama: opt.Xinerama,
+		Xinerama: opt.Xinerama, Clipboard: opt.ClipboardMode, DPI: opt.DPI,
+		Env: childEnviron(),
 		// Sound forwarding is not implemented: tell the server none, as
 		// pyhoca-cli effectively does without a local PulseAudio cookie.
 		SoundSystem: "none",
@@ -196,12 +232,12 @@ func pyhocaParams(opt *pyhoca.Options) x2go.Params {
 
 // pyhocaConnect connects, asking for a password on the terminal when the
 // server refuses the keys (pyhoca-cli's authentication loop).
-func pyhocaConnect(ctx context.Context, e *env, log *pyhoca.Logger, o x2go.Options, attempts int) (*x2go.Session, error) {
+func pyhocaConnect(ctx context.Context, ask *asker, log *pyhoca.Logger, o x2go.Options, attempts int, hasPassword bool) (*x2go.Session, error) {
 	if attempts < 1 {
 		attempts = 1
 	}
-	if o.ForcePasswordAuth && o.Password == "" {
-		pw, err := promptSecret(e, "Password: ")
+	if o.ForcePasswordAuth && !hasPassword {
+		pw, err := ask.ask(ctx, "Password: ", true)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", x2go.ErrNoAuthMethods, err)
 		}
@@ -223,7 +259,7 @@ func pyhocaConnect(ctx context.Context, e *env, log *pyhoca.Logger, o x2go.Optio
 		if i+1 == attempts {
 			break
 		}
-		pw, perr := promptSecret(e, "Password: ")
+		pw, perr := ask.ask(ctx, "Password: ", true)
 		if perr != nil {
 			break // no terminal: nothing more to try
 		}

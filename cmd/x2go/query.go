@@ -4,72 +4,19 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
 	"github.com/x2go-go/x2go"
 )
 
-// parseInterleaved parses flags that may come before or after positional
-// arguments (x2go list host --json) and returns the positionals.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// queryCommand is the shape of the read-only subcommands: connect, ask,
-// print as text or JSON.
-func queryCommand(ctx context.Context, e *env, name string, args []string, minPos, maxPos int, extra func(fs *flag.FlagSet),
-	do func(ctx context.Context, s *x2go.Session, pos []string, asJSON bool) error) int {
-	fs := flag.NewFlagSet("x2go "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var c connFlags
-	c.register(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if extra != nil {
-		extra(fs)
-	}
-	pos, err := parseInterleaved(fs, args)
-	if err == flag.ErrHelp {
-		return 0
-	}
-	if err != nil {
-		return 2
-	}
-	if len(pos) < 1+minPos || len(pos) > 1+maxPos {
-		fmt.Fprintf(e.stderr, "x2go %s: need [user@]host[:port]", name)
-		if maxPos > 0 {
-			fmt.Fprint(e.stderr, " and a session name")
-		}
-		fmt.Fprintln(e.stderr)
-		return 2
-	}
-	s, err := connect(ctx, e, &c, pos[0])
-	if err != nil {
-		fmt.Fprintf(e.stderr, "x2go %s: %v\n", name, err)
-		return exitCode(err)
-	}
-	defer s.Disconnect()
-	if err := do(ctx, s, pos[1:], *asJSON); err != nil {
-		fmt.Fprintf(e.stderr, "x2go %s: %v\n", name, err)
-		return exitCode(err)
-	}
-	return 0
-}
+// annotationSessionWords lists (blank separated) the words a command
+// takes besides session names, for completion (ALL).
+const annotationSessionWords = "x2go-session-words"
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -77,7 +24,46 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// sessionJSON is the --json form of a session: stable snake_case keys.
+// queryCmd is the shape of the one-shot subcommands: connect to the
+// server named by the first argument, do the work, print text or JSON.
+// Nothing goes to standard error unless something fails.
+func queryCmd(e *env, g *globalFlags, c *cobra.Command, nArgs int,
+	do func(ctx context.Context, s *x2go.Session, args []string, asJSON bool) error) *cobra.Command {
+	var cf connFlags
+	var asJSON bool
+	cf.register(c.Flags())
+	if c.Flags().Lookup("json") == nil {
+		c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	}
+	c.Args = args(1, 1+nArgs)
+	c.ValidArgsFunction = completeTarget
+	if nArgs == 1 { // a session name: completed from the server
+		var extra []string
+		if w := c.Annotations[annotationSessionWords]; w != "" {
+			extra = strings.Fields(w)
+		}
+		c.ValidArgsFunction = completeTargetThenSessions(e, extra...)
+	}
+	c.RunE = func(cmd *cobra.Command, a []string) error {
+		if len(a) != 1+nArgs {
+			return usageErrorf("want %s", strings.TrimPrefix(c.Use, c.Name()+" "))
+		}
+		conn, err := cf.options(e, g, a[0])
+		if err != nil {
+			return err
+		}
+		s, err := conn.connect(cmd.Context())
+		if err != nil {
+			return failed(err, &conn.opts)
+		}
+		defer s.Disconnect()
+		return failed(do(cmd.Context(), s, a[1:], asJSON), &conn.opts)
+	}
+	return c
+}
+
+// sessionJSON is the --json form of a session: stable snake_case keys,
+// documented in x2go list --help (listFieldsHelp).
 type sessionJSON struct {
 	Name         string `json:"name"`
 	Status       string `json:"status"`
@@ -98,6 +84,25 @@ type sessionJSON struct {
 	Creating bool `json:"creating,omitempty"`
 }
 
+// listFieldsHelp documents sessionJSON (TestListJSONFieldsDocumented).
+const listFieldsHelp = `With --json, x2go list prints an array with one object per session:
+  name            the session's name
+  status          R (running) or S (suspended)
+  type            R (application windows), D (desktop), S (shared desktop)
+  command         what the session runs
+  display         the session's X display number on the server
+  agent_pid       process id of the session's agent on the server
+  hostname        the server's own host name
+  username        the session's owner
+  created_at      when the session started (UTC, YYYY-MM-DDTHH:MM:SS)
+  last_change_at  when it was last started, resumed or suspended (UTC)
+  client_ip       address of the client that last showed it
+  graphics_port   server port of the session's graphics
+  sound_port      server port for sound
+  sshfs_port      server port for folder sharing
+  age_seconds     seconds since created_at
+  creating        true while the server is still setting the session up`
+
 func toSessionJSON(si x2go.SessionInfo) sessionJSON {
 	j := sessionJSON{Name: si.Name, Status: si.Status, Display: si.Display, AgentPID: si.AgentPID,
 		Hostname: si.Hostname, Username: si.Username, CreatedAt: si.CreatedAt, LastChangeAt: si.LastChangeAt,
@@ -109,8 +114,14 @@ func toSessionJSON(si x2go.SessionInfo) sessionJSON {
 	return j
 }
 
-func cmdList(ctx context.Context, e *env, args []string) int {
-	return queryCommand(ctx, e, "list", args, 0, 0, nil, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
+func listCmd(e *env, g *globalFlags) *cobra.Command {
+	return queryCmd(e, g, &cobra.Command{
+		Use:     "list [user@]host[:port]",
+		Aliases: []string{"ls"},
+		Short:   "List your sessions on a server",
+		Long:    "List your running and suspended X2Go sessions on a server, in the server's order.\n\n" + listFieldsHelp,
+		Example: "  x2go list alice@server.example.com\n  x2go list --json server.example.com | jq -r '.[] | select(.status == \"S\") | .name'",
+	}, 0, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
 		list, err := s.ListSessions(ctx)
 		if err != nil {
 			return err
@@ -150,8 +161,13 @@ func statusWord(st string) string {
 	return st
 }
 
-func cmdDesktops(ctx context.Context, e *env, args []string) int {
-	return queryCommand(ctx, e, "desktops", args, 0, 0, nil, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
+func desktopsCmd(e *env, g *globalFlags) *cobra.Command {
+	return queryCmd(e, g, &cobra.Command{
+		Use:     "desktops [user@]host[:port]",
+		Short:   "List the desktops on a server you may share",
+		Long:    "List the desktops on the server that you may join (as user@:display).\nWith --json: an array of strings.",
+		Example: "  x2go desktops alice@server.example.com",
+	}, 0, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
 		list, err := s.ListDesktops(ctx)
 		if err != nil {
 			return err
@@ -162,6 +178,9 @@ func cmdDesktops(ctx context.Context, e *env, args []string) int {
 			}
 			return writeJSON(e.stdout, list)
 		}
+		if len(list) == 0 {
+			fmt.Fprintln(e.stdout, "no desktops to share")
+		}
 		for _, d := range list {
 			fmt.Fprintln(e.stdout, d)
 		}
@@ -169,8 +188,16 @@ func cmdDesktops(ctx context.Context, e *env, args []string) int {
 	})
 }
 
-func cmdInfo(ctx context.Context, e *env, args []string) int {
-	return queryCommand(ctx, e, "info", args, 0, 0, nil, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
+func infoCmd(e *env, g *globalFlags) *cobra.Command {
+	return queryCmd(e, g, &cobra.Command{
+		Use:   "info [user@]host[:port]",
+		Short: "Show the server's X2Go versions and features",
+		Long: `Show what the server tells about itself: its X2Go components and their
+versions, its features, your home directory there and whether you may use X2Go.
+With --json: an object with server, peer, username, remote_home, x2go_user,
+versions (component: version) and features (names).`,
+		Example: "  x2go info alice@server.example.com",
+	}, 0, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
 		versions, err := s.ServerVersions(ctx)
 		if err != nil {
 			return err
@@ -183,6 +210,9 @@ func cmdInfo(ctx context.Context, e *env, args []string) int {
 		x2gouser, err := s.UserIsX2GoUser(ctx)
 		if err != nil {
 			return err
+		}
+		if features == nil {
+			features = []string{}
 		}
 		info := struct {
 			Server   string            `json:"server"`
@@ -211,11 +241,16 @@ func cmdInfo(ctx context.Context, e *env, args []string) int {
 	})
 }
 
-func cmdApps(ctx context.Context, e *env, args []string) int {
+func appsCmd(e *env, g *globalFlags) *cobra.Command {
 	var lang string
-	return queryCommand(ctx, e, "apps", args, 0, 0, func(fs *flag.FlagSet) {
-		fs.StringVar(&lang, "lang", "", "language of names and comments, e.g. de_DE")
-	}, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
+	c := queryCmd(e, g, &cobra.Command{
+		Use:   "apps [user@]host[:port]",
+		Short: "Show the server's published applications",
+		Long: `Show the menu of applications the server publishes, by category.
+With --json: an object from category to a list of {name, comment, exec,
+icon_base64}.`,
+		Example: "  x2go apps --lang de_DE alice@server.example.com",
+	}, 0, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
 		menu, err := s.PublishedApplications(ctx, lang, 10)
 		if err != nil {
 			return err
@@ -240,6 +275,9 @@ func cmdApps(ctx context.Context, e *env, args []string) int {
 			}
 			return writeJSON(e.stdout, out)
 		}
+		if len(cats) == 0 {
+			fmt.Fprintln(e.stdout, "no published applications")
+		}
 		for _, c := range cats {
 			fmt.Fprintf(e.stdout, "%s:\n", c)
 			for _, m := range menu[c] {
@@ -248,4 +286,137 @@ func cmdApps(ctx context.Context, e *env, args []string) int {
 		}
 		return nil
 	})
+	c.Flags().StringVar(&lang, "lang", "", "language of the names and comments, e.g. de_DE")
+	return c
+}
+
+func mountsCmd(e *env, g *globalFlags) *cobra.Command {
+	return queryCmd(e, g, &cobra.Command{
+		Use:     "mounts [user@]host[:port] SESSION",
+		Short:   "List the folders of this computer mounted in a session",
+		Long:    "List the client folders mounted in a session on the server.\nWith --json: an array of {client, path}.",
+		Example: "  x2go mounts alice@server.example.com alice-51-1795627586_stRxterm_dp24",
+	}, 1, func(ctx context.Context, s *x2go.Session, a []string, asJSON bool) error {
+		if _, err := s.SessionInfoByName(ctx, a[0]); err != nil {
+			return err
+		}
+		list, err := s.ListMounts(ctx, a[0])
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			type mount struct {
+				Client string `json:"client"`
+				Path   string `json:"path"`
+			}
+			out := []mount{}
+			for _, m := range list {
+				out = append(out, mount{m.Client, m.Path})
+			}
+			return writeJSON(e.stdout, out)
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(e.stdout, "no folders mounted")
+		}
+		for _, m := range list {
+			fmt.Fprintf(e.stdout, "%s\t%s\n", m.Client, m.Path)
+		}
+		return nil
+	})
+}
+
+// endCmd is x2go suspend|terminate host NAME|ALL.
+func endCmd(e *env, g *globalFlags, verb string) *cobra.Command {
+	past := map[string]string{"suspend": "suspended", "terminate": "terminated"}[verb]
+	return queryCmd(e, g, &cobra.Command{
+		Annotations: map[string]string{annotationSessionWords: "ALL"},
+		Use:         verb + " [user@]host[:port] NAME|ALL",
+		Short:       map[string]string{"suspend": "Suspend a session, or all of them", "terminate": "Terminate a session, or all of them"}[verb],
+		Long: fmt.Sprintf(`%s the session NAME on the server, or ALL of your sessions there, whichever
+client shows them. It prints the name of each session %s; with --json an object
+{"%s": [names]}.`, strings.ToUpper(verb[:1])+verb[1:], past, past),
+		Example: fmt.Sprintf("  x2go %s alice@server.example.com alice-51-1795627586_stRxterm_dp24\n  x2go %s alice@server.example.com ALL", verb, verb),
+	}, 1, func(ctx context.Context, s *x2go.Session, a []string, asJSON bool) error {
+		list, err := s.ListSessions(ctx)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, si := range list {
+			if a[0] == "ALL" || si.Name == a[0] {
+				names = append(names, si.Name)
+			}
+		}
+		if len(names) == 0 && a[0] != "ALL" {
+			return fmt.Errorf("%w: %s (x2go list shows your sessions)", x2go.ErrNoSuchSession, a[0])
+		}
+		for _, n := range names {
+			if verb == "terminate" {
+				err = s.TerminateSession(ctx, n)
+			} else {
+				err = s.SuspendSession(ctx, n)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return printNames(e, past, names, asJSON)
+	})
+}
+
+// printNames prints the sessions a command ended: one per line, or
+// {"<key>": [...]}.
+func printNames(e *env, key string, names []string, asJSON bool) error {
+	if asJSON {
+		if names == nil {
+			names = []string{}
+		}
+		return writeJSON(e.stdout, map[string][]string{key: names})
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(e.stdout, "no sessions")
+	}
+	for _, n := range names {
+		fmt.Fprintln(e.stdout, n)
+	}
+	return nil
+}
+
+// cleanCmd is x2go clean host: terminate all sessions.
+func cleanCmd(e *env, g *globalFlags) *cobra.Command {
+	var published bool
+	c := queryCmd(e, g, &cobra.Command{
+		Use:   "clean [user@]host[:port]",
+		Short: "Terminate all your sessions on a server",
+		Long: `Terminate every session of yours on the server (pyhoca-cli's --clean-sessions).
+Sessions that provide published applications are left alone unless --published
+is given. It prints the names of the sessions terminated; with --json an object
+{"terminated": [names]}.`,
+		Example: "  x2go clean alice@server.example.com",
+	}, 0, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
+		before, err := s.ListSessions(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.CleanSessions(ctx, published); err != nil {
+			return err
+		}
+		after, err := s.ListSessions(ctx)
+		if err != nil {
+			return err
+		}
+		left := map[string]bool{}
+		for _, si := range after {
+			left[si.Name] = true
+		}
+		var names []string
+		for _, si := range before {
+			if !left[si.Name] {
+				names = append(names, si.Name)
+			}
+		}
+		return printNames(e, "terminated", names, asJSON)
+	})
+	c.Flags().BoolVar(&published, "published", false, "terminate the sessions providing published applications too")
+	return c
 }

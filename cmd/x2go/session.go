@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,22 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/x2go-go/x2go"
 	"github.com/x2go-go/x2go/internal/pyhoca"
 	"github.com/x2go-go/x2go/protocol"
 	"golang.org/x/term"
 )
-
-func init() {
-	lifecycleCommands["start"] = cmdStart
-	lifecycleCommands["resume"] = cmdResume
-	lifecycleCommands["suspend"] = func(ctx context.Context, e *env, args []string) int {
-		return cmdEnd(ctx, e, "suspend", args)
-	}
-	lifecycleCommands["terminate"] = func(ctx context.Context, e *env, args []string) int {
-		return cmdEnd(ctx, e, "terminate", args)
-	}
-}
 
 func runOutput(name string, args ...string) (string, error) {
 	out, err := exec.Command(name, args...).Output()
@@ -158,28 +147,66 @@ func (n plainNarrator) failed(name, what string) {
 	fmt.Fprintf(n.w, "x2go: %s %s\n", name, what)
 }
 
-// progressHooks draws start/resume progress on a terminal.
-type progressHooks struct {
-	mu  sync.Mutex
-	e   *env
-	tty bool
+// progress shows how a start or resume goes: on a terminal a bar that
+// is redrawn in place and wiped when done, elsewhere (a log, a pipe) a
+// plain line per stage. Nothing with --quiet.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	tty   bool
+	quiet bool
+	stage string
+	last  int
 }
 
-func (h *progressHooks) Progress(_ *x2go.Session, p int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.tty {
+// step announces a stage ("connecting to ...", "starting xterm").
+func (p *progress) step(stage string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.quiet {
 		return
 	}
-	if p < 0 {
-		fmt.Fprint(h.e.stderr, "\r\033[K")
+	p.stage = stage
+	if p.tty {
+		p.draw()
 		return
 	}
-	const width = 30
-	n := p * width / 100
-	fmt.Fprintf(h.e.stderr, "\r[%s%s] %3d%%", strings.Repeat("#", n), strings.Repeat(" ", width-n), p)
-	if p == 100 {
-		fmt.Fprintln(h.e.stderr)
+	fmt.Fprintf(p.w, "x2go: %s\n", stage)
+}
+
+// Progress is the library's progress hook: 0..100, -1 on failure.
+func (p *progress) Progress(_ *x2go.Session, percent int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.quiet || !p.tty {
+		return
+	}
+	if percent < 0 {
+		p.wipe()
+		return
+	}
+	p.last = percent
+	p.draw()
+}
+
+func (p *progress) draw() {
+	const width = 24
+	n := p.last * width / 100
+	fmt.Fprintf(p.w, "\r\033[K[%s%s] %3d%% %s", strings.Repeat("#", n), strings.Repeat(" ", width-n), p.last, p.stage)
+}
+
+func (p *progress) wipe() {
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// done wipes the bar, before the lines that follow it.
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.quiet {
+		p.wipe()
 	}
 }
 
@@ -192,129 +219,128 @@ func isTerminal(w any) bool {
 type sessionFlags struct {
 	p                    x2go.Params
 	terminateOnInterrupt bool
-	quiet                bool
 }
 
-func (sf *sessionFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&sf.p.Command, "c", protocol.DefaultCommand, "session command")
-	fs.StringVar(&sf.p.SessionType, "t", "application", "session type: application, desktop or published")
-	fs.StringVar(&sf.p.Geometry, "g", protocol.DefaultGeometry, "geometry WxH, fullscreen or maximize")
-	fs.StringVar(&sf.p.Link, "q", protocol.DefaultLink, "link quality: modem, isdn, adsl, wan, lan")
-	fs.StringVar(&sf.p.Pack, "pack", protocol.DefaultPack, "NX pack method")
-	fs.StringVar(&sf.p.KbLayout, "kbd-layout", protocol.DefaultKbLayout, "keyboard layout")
-	fs.StringVar(&sf.p.KbType, "kbd-type", protocol.DefaultKbType, "keyboard type")
-	fs.StringVar(&sf.p.Clipboard, "clipboard", protocol.DefaultClipboard, "clipboard mode: both, server, client, none")
-	fs.BoolVar(&sf.p.Xinerama, "x", false, "enable Xinerama")
-	fs.BoolVar(&sf.terminateOnInterrupt, "terminate-on-interrupt", false, "Ctrl-C terminates instead of suspending")
-	fs.BoolVar(&sf.quiet, "quiet", false, "no progress and no log lines")
+func (sf *sessionFlags) register(fs *pflag.FlagSet, start bool) {
+	if start {
+		fs.StringVarP(&sf.p.Command, "command", "c", protocol.DefaultCommand, "what to run: a program, a desktop (KDE, XFCE, ...), TERMINAL, WWWBROWSER, PUBLISHED, ...")
+		fs.StringVarP(&sf.p.SessionType, "type", "t", "application", "session type: application (its own windows), desktop (one window) or published")
+	}
+	fs.StringVarP(&sf.p.Geometry, "geometry", "g", protocol.DefaultGeometry, "window size WIDTHxHEIGHT, fullscreen or maximize")
+	fs.StringVar(&sf.p.Link, "link", protocol.DefaultLink, "network speed the compression is tuned to: modem, isdn, adsl, wan, lan")
+	fs.StringVar(&sf.p.Pack, "pack", protocol.DefaultPack, "NX image compression method")
+	fs.StringVar(&sf.p.KbLayout, "kbd-layout", protocol.DefaultKbLayout, "keyboard layout, e.g. us or de (null: none)")
+	fs.StringVar(&sf.p.KbType, "kbd-type", protocol.DefaultKbType, "keyboard model, e.g. pc105/us (auto: this computer's)")
+	fs.StringVar(&sf.p.Clipboard, "clipboard", protocol.DefaultClipboard, "clipboard sharing: both, server, client or none")
+	fs.IntVar(&sf.p.DPI, "dpi", 0, "screen resolution of the session in dots per inch (default: the server's)")
+	fs.BoolVarP(&sf.p.Xinerama, "xinerama", "x", false, "let the session span several monitors")
+	fs.BoolVar(&sf.terminateOnInterrupt, "terminate-on-interrupt", false, "Ctrl-C, SIGTERM and SIGHUP terminate the session instead of suspending it")
+	fs.BoolVar(&sf.terminateOnInterrupt, "terminate-on-ctrl-c", false, "same as --terminate-on-interrupt")
+	fs.MarkHidden("terminate-on-ctrl-c")
 }
 
-// sessionCommand connects and runs start or resume, then attends the
-// session until it ends.
-func sessionCommand(ctx context.Context, e *env, name string, args []string, nPos int,
-	do func(ctx context.Context, s *x2go.Session, pos []string) error) int {
-	fs := flag.NewFlagSet("x2go "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var c connFlags
-	c.register(fs)
+const attendHelp = `x2go stays with the session until it ends and prints its name on standard
+output. Ctrl-C, SIGTERM and SIGHUP suspend the session (terminate it with
+--terminate-on-interrupt); so does suspending or terminating it elsewhere.`
+
+// sessionCmd is start or resume: connect, bring the session up, attend
+// it until it ends.
+func sessionCmd(e *env, g *globalFlags, c *cobra.Command, start bool,
+	do func(ctx context.Context, s *x2go.Session, p *progress, args []string) error) *cobra.Command {
+	var cf connFlags
 	var sf sessionFlags
-	sf.register(fs)
-	pos, err := parseInterleaved(fs, args)
-	if err == flag.ErrHelp {
-		return 0
-	}
-	if err != nil {
-		return 2
-	}
-	if len(pos) != 1+nPos {
-		fmt.Fprintf(e.stderr, "x2go %s: wrong number of arguments\n", name)
-		return 2
-	}
-	opts, err := c.options(e, pos[0])
-	if err != nil {
-		fmt.Fprintf(e.stderr, "x2go %s: %v\n", name, err)
-		return 2
-	}
-	if sf.p.Geometry == "maximize" {
-		sf.p.Geometry = maximizeGeometry()
-	}
-	opts.Params = sf.p
-	hooks := &progressHooks{e: e, tty: isTerminal(e.stderr) && !sf.quiet}
-	opts.Hooks.Progress = hooks.Progress
-	s, err := x2go.NewSession(opts)
-	if err == nil {
-		err = s.Connect(ctx)
-	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "x2go %s: %v\n", name, err)
-		return exitCode(err)
-	}
-	defer s.Disconnect()
-	if err := do(ctx, s, pos[1:]); err != nil {
-		hooks.Progress(s, -1)
-		fmt.Fprintf(e.stderr, "x2go %s: %v\n", name, err)
-		if errors.Is(err, x2go.ErrNoSuchCommand) {
-			return 255
+	var asJSON bool
+	cf.register(c.Flags())
+	sf.register(c.Flags(), start)
+	c.Flags().BoolVar(&asJSON, "json", false, `print {"name": ..., "server": ..., "display": ...} on standard output once the session runs`)
+	c.RunE = func(cmd *cobra.Command, a []string) error {
+		ctx := cmd.Context()
+		conn, err := cf.options(e, g, a[0])
+		if err != nil {
+			return err
 		}
-		return exitCode(err)
+		if sf.p.Geometry == "maximize" {
+			sf.p.Geometry = maximizeGeometry()
+		}
+		sf.p.Env = childEnviron()
+		conn.opts.Params = sf.p
+		prog := &progress{w: e.stderr, tty: isTerminal(e.stderr), quiet: g.quiet}
+		conn.opts.Hooks.Progress = prog.Progress
+		prog.step(fmt.Sprintf("connecting to %s@%s", conn.opts.Username, a[0][strings.LastIndex(a[0], "@")+1:]))
+		s, err := conn.connect(ctx)
+		if err != nil {
+			prog.done()
+			return failed(err, &conn.opts)
+		}
+		defer s.Disconnect()
+		if err := do(ctx, s, prog, a[1:]); err != nil {
+			prog.done()
+			return failed(err, &conn.opts)
+		}
+		prog.done()
+		if asJSON {
+			info, _ := s.SessionInfoByName(ctx, s.Name())
+			writeJSON(e.stdout, map[string]any{"name": s.Name(), "server": s.ServerHostname(), "display": info.Display})
+		} else {
+			fmt.Fprintln(e.stdout, s.Name())
+		}
+		r := &runner{s: s, say: plainNarrator{w: e.stderr, quiet: g.quiet}, terminateOnInterrupt: sf.terminateOnInterrupt}
+		if code := r.attend(ctx); code != 0 {
+			return &exitStatus{code}
+		}
+		return nil
 	}
-	r := &runner{s: s, say: plainNarrator{w: e.stderr, quiet: sf.quiet}, terminateOnInterrupt: sf.terminateOnInterrupt}
-	fmt.Fprintln(e.stdout, s.Name())
-	return r.attend(ctx)
+	return c
 }
 
-func cmdStart(ctx context.Context, e *env, args []string) int {
-	return sessionCommand(ctx, e, "start", args, 0, func(ctx context.Context, s *x2go.Session, _ []string) error {
+func startCmd(e *env, g *globalFlags) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "start [user@]host[:port]",
+		Short: "Start a new session and show it here",
+		Long:  "Start a new X2Go session on the server and show it on this computer's display.\n\n" + attendHelp,
+		Example: `  x2go start -c xterm alice@server.example.com
+  x2go start -t desktop -c XFCE -g fullscreen alice@server.example.com
+  x2go start --terminate-on-interrupt -c firefox alice@server.example.com`,
+		Args:              args(1, 1),
+		ValidArgsFunction: completeTarget,
+	}
+	return sessionCmd(e, g, c, true, func(ctx context.Context, s *x2go.Session, p *progress, _ []string) error {
+		p.step("starting " + s.Options().Params.Command)
 		return s.Start(ctx)
 	})
 }
 
-func cmdResume(ctx context.Context, e *env, args []string) int {
-	return sessionCommand(ctx, e, "resume", args, 1, func(ctx context.Context, s *x2go.Session, pos []string) error {
-		name, err := pickSession(ctx, s, pos[0])
+func resumeCmd(e *env, g *globalFlags) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "resume [user@]host[:port] NAME|NEWEST|OLDEST",
+		Short: "Resume a session and show it here",
+		Long: `Resume the session NAME, or your NEWEST or OLDEST one, and show it on this
+computer's display; a session another client shows is taken over.
+
+` + attendHelp,
+		Example:           "  x2go resume alice@server.example.com NEWEST\n  x2go resume alice@server.example.com alice-51-1795627586_stRxterm_dp24",
+		Args:              args(2, 2),
+		ValidArgsFunction: completeTargetThenSessions(e, "NEWEST", "OLDEST"),
+	}
+	return sessionCmd(e, g, c, false, func(ctx context.Context, s *x2go.Session, p *progress, a []string) error {
+		name, err := pickSession(ctx, s, a[0])
 		if err != nil {
 			return err
 		}
+		p.step("resuming " + name)
 		return s.Resume(ctx, name)
 	})
 }
 
-// cmdEnd is x2go suspend|terminate host NAME|ALL.
-func cmdEnd(ctx context.Context, e *env, verb string, args []string) int {
-	return queryCommand(ctx, e, verb, args, 1, 1, nil, func(ctx context.Context, s *x2go.Session, pos []string, asJSON bool) error {
-		list, err := s.ListSessions(ctx)
-		if err != nil {
-			return err
-		}
-		var names []string
-		for _, si := range list {
-			if pos[0] == "ALL" || si.Name == pos[0] {
-				names = append(names, si.Name)
-			}
-		}
-		if len(names) == 0 && pos[0] != "ALL" {
-			return fmt.Errorf("%w: %s", x2go.ErrNoSuchSession, pos[0])
-		}
-		for _, n := range names {
-			if verb == "terminate" {
-				err = s.TerminateSession(ctx, n)
-			} else {
-				err = s.SuspendSession(ctx, n)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if asJSON {
-			if names == nil {
-				names = []string{}
-			}
-			key := map[string]string{"suspend": "suspended", "terminate": "terminated"}[verb]
-			return writeJSON(e.stdout, map[string][]string{key: names})
-		}
-		for _, n := range names {
-			fmt.Fprintln(e.stdout, n)
-		}
-		return nil
-	})
+// flagsOf reads the connection flags back from a command's parsed flags.
+func flagsOf(cmd *cobra.Command) connFlags {
+	var cf connFlags
+	fs := cmd.Flags()
+	cf.port, _ = fs.GetInt("port")
+	cf.user, _ = fs.GetString("user")
+	cf.keys, _ = fs.GetStringArray("identity")
+	cf.knownHosts, _ = fs.GetStringArray("known-hosts")
+	cf.jump, _ = fs.GetString("jump")
+	cf.timeout, _ = fs.GetDuration("timeout")
+	return cf
 }

@@ -18,6 +18,13 @@ type optSpec struct {
 	value   bool
 	choices []string
 	metavar string // usage metavar; empty: the upper-cased dest
+	// newer marks an option pyhoca-cli 0.6.1.2 does not have: one that
+	// later pyhoca-cli versions added and front ends probe for (see
+	// CmdlineFeatures), or one of this client's own. Newer options are
+	// left out of the usage block, which stays 0.6.1.2's, and lose to
+	// 0.6.1.2's options in prefix matching, so that every abbreviation
+	// 0.6.1.2 accepts keeps its meaning.
+	newer bool
 }
 
 // Choice lists of pyhoca-cli 0.6.1.2 on Linux, in argparse order (the order
@@ -31,6 +38,7 @@ var (
 	plainBackends      = []string{"default", "PLAIN"}
 	proxyBackends      = []string{"default", "NX3", "KDRIVE"}
 	configBackends     = []string{"FILE", "GCONF"}
+	clipboardChoices   = []string{"both", "server", "client", "none"}
 )
 
 // optSpecs lists pyhoca-cli's options in the order its parseargs() adds
@@ -106,13 +114,22 @@ var optSpecs = []optSpec{
 	{names: []string{"--ssh-key"}, dest: "ssh_key", value: true},
 	{names: []string{"--use-sound"}, dest: "use_sound", value: true, choices: useSoundChoices},
 	{names: []string{"--client-ssh-port"}, dest: "client_ssh_port", value: true},
+	// newer options
+	{names: []string{"--list-cmdline-features"}, dest: "list_cmdline_features", newer: true},
+	{names: []string{"--non-interactive"}, dest: "non_interactive", newer: true},
+	{names: []string{"--password-file"}, dest: "password_file", value: true, metavar: "FILE", newer: true},
+	{names: []string{"--ssh-passphrase"}, dest: "ssh_passphrase", value: true, newer: true},
+	{names: []string{"--clipboard-mode"}, dest: "clipboard_mode", value: true, choices: clipboardChoices, newer: true},
+	{names: []string{"--dpi"}, dest: "dpi", value: true, newer: true},
 }
 
 // optIndex maps every option string to its spec; optOrder keeps the option
-// strings in declaration order for prefix matching.
+// strings of pyhoca-cli 0.6.1.2 in declaration order for prefix matching,
+// newerOrder those of the newer options.
 var (
-	optIndex = map[string]*optSpec{}
-	optOrder []string
+	optIndex   = map[string]*optSpec{}
+	optOrder   []string
+	newerOrder []string
 )
 
 func init() {
@@ -120,7 +137,11 @@ func init() {
 		s := &optSpecs[i]
 		for _, n := range s.names {
 			optIndex[n] = s
-			optOrder = append(optOrder, n)
+			if s.newer {
+				newerOrder = append(newerOrder, n)
+			} else {
+				optOrder = append(optOrder, n)
+			}
 		}
 	}
 }
@@ -169,14 +190,22 @@ func classify(arg string) (classified, error) {
 	var matches []classified
 	if strings.HasPrefix(arg, "--") {
 		prefix, val, hasVal := strings.Cut(arg, "=")
-		for _, n := range optOrder {
-			if strings.HasPrefix(n, prefix) {
-				c := classified{kind: kindOption, spec: optIndex[n], optStr: n}
-				if hasVal {
-					v := val
-					c.explicit = &v
+		// 0.6.1.2's options first: a prefix one of them takes keeps
+		// meaning it; only a prefix none of them has can name a newer
+		// option.
+		for _, order := range [][]string{optOrder, newerOrder} {
+			for _, n := range order {
+				if strings.HasPrefix(n, prefix) {
+					c := classified{kind: kindOption, spec: optIndex[n], optStr: n}
+					if hasVal {
+						v := val
+						c.explicit = &v
+					}
+					matches = append(matches, c)
 				}
-				matches = append(matches, c)
+			}
+			if len(matches) > 0 {
+				break
 			}
 		}
 		if len(matches) > 1 {

@@ -23,14 +23,18 @@ func textWidth(columns int) int {
 // command-line errors and starts Help.
 //
 // The block is interface, not prose: wrappers read the option list from
-// it, so it is laid out exactly as pyhoca-cli's argparse lays out its own
-// at the same width (same order, placeholders and line breaks).
+// it, so it is laid out exactly as pyhoca-cli 0.6.1.2's argparse lays out
+// its own at the same width (same order, placeholders and line breaks);
+// the newer options are therefore not in it (Help lists them).
 func Usage(prog string, columns int) string {
 	const prefix = "usage: "
 	width := textWidth(columns)
 	var opts []string
 	for i := range optSpecs {
 		s := &optSpecs[i]
+		if s.newer {
+			continue
+		}
 		part := s.names[0]
 		if s.value {
 			part += " " + s.metavarText()
@@ -257,8 +261,10 @@ var helpSections = []helpSection{
 		{"-p", `the server's SSH port (default: 22)`},
 		{"-l", `login name on the server (default: the user@ part of host,
 			else your local login name)`},
-		{"--password", `login password; other local users may see it in
-			the process list, so better let the client ask for it`},
+		{"--password", `login password. Other users of this computer can
+			read a command line; this client removes the password from its
+			own at once, but --password-file, the X2GO_SSH_PASSWORD
+			environment variable or the password prompt never show it at all`},
 		{"--force-password", `log in with a password only, trying no keys;
 			asks for the password unless --password is given`},
 		{"-i", `private key file to try first; the SSH agent's keys and the
@@ -284,8 +290,8 @@ var helpSections = []helpSection{
 		{"-L", `print your sessions on the server`},
 		{"--list-desktops", `print the desktops on the server that you may
 			join`},
-		{"--list-profiles", `print the saved session profiles (not supported
-			yet: exits with status 31)`},
+		{"--list-profiles", `print the session profiles saved in
+			~/.x2goclient/sessions and the session settings each gives`},
 		{"-P", `take server and settings from a saved session profile (not
 			supported yet: exits with status 31)`},
 		{"--from-stdin", `read "<user> <host[:port]> <command> <password>"
@@ -359,6 +365,22 @@ var helpSections = []helpSection{
 		{"--backend-sessionprofiles", `FILE or GCONF`},
 		{"--backend-clientsettings", `FILE or GCONF`},
 		{"--backend-clientprinting", `FILE or GCONF`},
+	}},
+	{title: "newer options (later pyhoca-cli versions, and this client's own)", entries: []helpEntry{
+		{"--list-cmdline-features", `print the name of every option this
+			client takes, one per line (TERMINATE_ON_CTRL_C for
+			--terminate-on-ctrl-c), then exit; front ends ask this before
+			passing newer options`},
+		{"--non-interactive", `never ask for anything on the terminal (password,
+			passphrase): fail instead`},
+		{"--password-file", `read the login password from the first line of
+			FILE, or of standard input for -; the safe way to hand over a
+			password`},
+		{"--ssh-passphrase", `passphrase of the private key (removed from the
+			command line like --password)`},
+		{"--clipboard-mode", `which side may hand clipboard contents to the
+			other: both, server, client or none (default: both)`},
+		{"--dpi", `screen resolution of the session in dots per inch`},
 	}},
 	{title: "older spellings", entries: []helpEntry{
 		{"--port", `same as -p`},

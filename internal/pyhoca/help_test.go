@@ -70,20 +70,36 @@ func TestHelpListsEveryOption(t *testing.T) {
 		t.Errorf("host appears %d times in the help", seen["host"])
 	}
 
-	// The rendered help lists the same option table as the usage.
+	// The rendered help lists the same option table as the usage, and
+	// the newer options, which the usage leaves out, in their own group.
 	for _, columns := range []int{40, 80, 200} {
 		d := parseHelp(Help("pyhoca-cli", columns))
 		table, pos := d.options()
 		if len(pos) != 1 || pos[0] != "host" {
 			t.Errorf("columns %d: positionals %q, want [host]", columns, pos)
 		}
-		var want []optionFacts
-		for _, o := range ourOptionTable() {
-			o.choices = nil // the help shows them only in placeholders
-			want = append(want, o)
+		var classic, newer []optionFacts
+		for _, o := range table {
+			if optIndex[o.names[0]].newer {
+				newer = append(newer, o)
+			} else {
+				classic = append(classic, o)
+			}
 		}
-		compareTables(t, "the help", inUsageOrder(t, table, d.usage), "optSpecs", want)
+		compareTables(t, "the help", inUsageOrder(t, classic, d.usage), "optSpecs", withoutChoices(ourOptionTable()))
+		compareTables(t, "the help's newer options", newer, "optSpecs", withoutChoices(optionTable(true)))
 	}
+}
+
+// withoutChoices drops the choices, which the help shows only in
+// placeholders.
+func withoutChoices(table []optionFacts) []optionFacts {
+	var out []optionFacts
+	for _, o := range table {
+		o.choices = nil
+		out = append(out, o)
+	}
+	return out
 }
 
 func TestHelpLayout(t *testing.T) {

@@ -29,11 +29,19 @@ func (f optionFacts) String() string {
 	return strings.Join(f.names, " ") + "\t" + m + "\t" + c
 }
 
-// ourOptionTable is the option table of optSpecs, in usage order.
-func ourOptionTable() []optionFacts {
+// ourOptionTable is the option table of pyhoca-cli 0.6.1.2's options in
+// optSpecs, in usage order.
+func ourOptionTable() []optionFacts { return optionTable(false) }
+
+// optionTable is the table of optSpecs' newer options (newer) or of the
+// others, in declaration order.
+func optionTable(newer bool) []optionFacts {
 	var out []optionFacts
 	for i := range optSpecs {
 		s := &optSpecs[i]
+		if s.newer != newer {
+			continue
+		}
 		f := optionFacts{names: s.names, choices: s.choices}
 		if s.value {
 			f.metavar = s.metavarText()

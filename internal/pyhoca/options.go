@@ -152,6 +152,16 @@ type Options struct {
 	BackendClientSettings    string
 	BackendClientPrinting    string
 
+	// Options of newer pyhoca-cli versions, which front ends such as
+	// Remmina probe for with --list-cmdline-features, and this client's
+	// own --password-file.
+	ListCmdlineFeatures bool   // --list-cmdline-features: Parse stops processing when set
+	NonInteractive      bool   // --non-interactive: never prompt
+	SSHPassphrase       string // --ssh-passphrase (given iff Set["ssh_passphrase"])
+	PasswordFile        string // --password-file: read the password from this file ("-" = stdin)
+	ClipboardMode       string // --clipboard-mode both|server|client|none ("" = the default, both)
+	DPI                 int    // --dpi, > 0 when given
+
 	// Compatibility options as given; Parse maps --port, --ssh-key and
 	// --use-sound onto RemoteSSHPort, SSHPrivKey and Sound.
 	Port          string // --port
@@ -219,7 +229,7 @@ func Parse(args []string) (*Options, error) {
 			return nil, err
 		}
 	}
-	if o.Version {
+	if o.Version || o.ListCmdlineFeatures {
 		return o, nil
 	}
 
@@ -290,6 +300,13 @@ func Parse(args []string) (*Options, error) {
 			return nil, &UsageError{Code: 1, Msg: "value for cmd line argument --auth-attempts has to be of type integer"}
 		}
 		o.AuthAttempts = max(n, 1)
+	}
+	if v, ok := raw.values["dpi"]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return nil, &UsageError{Code: 1, Msg: "value for cmd line argument --dpi has to be a positive integer"}
+		}
+		o.DPI = n
 	}
 	p, err := strconv.Atoi(strings.TrimSpace(port))
 	if err != nil || p < 1 || p > 65535 {
@@ -434,10 +451,40 @@ func (o *Options) store(dest, v string) error {
 		o.UseSound = v
 	case "client_ssh_port":
 		o.ClientSSHPort = v
+	case "list_cmdline_features":
+		o.ListCmdlineFeatures = flag
+	case "non_interactive":
+		o.NonInteractive = flag
+	case "ssh_passphrase":
+		o.SSHPassphrase = v
+	case "password_file":
+		o.PasswordFile = v
+	case "clipboard_mode":
+		o.ClipboardMode = v
+	case "dpi":
+		// converted by Parse
 	default:
 		return fmt.Errorf("pyhoca: internal error: unhandled option %q", dest)
 	}
 	return nil
+}
+
+// CmdlineFeatures returns the names --list-cmdline-features prints, one
+// per option this front end accepts, in the order of the help: the
+// option's long spelling without its dashes, upper-cased, dashes turned
+// into underscores (--terminate-on-ctrl-c is TERMINATE_ON_CTRL_C). Front
+// ends such as Remmina pass an option only if its name is listed.
+func CmdlineFeatures() []string {
+	var out []string
+	for i := range optSpecs {
+		s := &optSpecs[i]
+		if s.dest == "help" {
+			continue
+		}
+		long := s.names[len(s.names)-1]
+		out = append(out, strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(long, "--"), "-", "_")))
+	}
+	return out
 }
 
 // actionCount counts the given actions as pyhoca-cli does (an empty

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -289,6 +290,124 @@ func TestApplyStdinLogin(t *testing.T) {
 	for _, bad := range []string{"", "bob host", "bob host:x kde pw"} {
 		if err := o.ApplyStdinLogin(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestParseNewerOptions(t *testing.T) {
+	o, err := Parse([]string{"--list-cmdline-features"})
+	if err != nil || !o.ListCmdlineFeatures {
+		t.Fatalf("--list-cmdline-features without a server: %+v, %v", o, err)
+	}
+	o, err = Parse([]string{"--non-interactive", "--ssh-passphrase", "pp", "--password-file", "-",
+		"--clipboard-mode", "client", "--dpi", "144", "u@h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.NonInteractive || o.SSHPassphrase != "pp" || !o.Set["ssh_passphrase"] || o.PasswordFile != "-" ||
+		o.ClipboardMode != "client" || o.DPI != 144 || o.Server != "h" || o.Username != "u" {
+		t.Errorf("parsed %+v", o)
+	}
+	for _, bad := range []string{"0", "-3", "many"} {
+		_, err := Parse([]string{"--dpi", bad, "h"})
+		var ue *UsageError
+		if !errors.As(err, &ue) || ue.Code != 1 {
+			t.Errorf("--dpi %s: %v, want a usage error with code 1", bad, err)
+		}
+	}
+}
+
+func TestCmdlineFeatures(t *testing.T) {
+	got := CmdlineFeatures()
+	// The names front ends check (Remmina's X2Go plugin).
+	for _, want := range []string{"USERNAME", "NON_INTERACTIVE", "PASSWORD", "AUTH_ATTEMPTS", "QUIET",
+		"SSH_PRIVKEY", "SSH_PASSPHRASE", "REMOTE_SSH_PORT", "RESUME", "COMMAND", "KBD_LAYOUT", "KBD_TYPE",
+		"GEOMETRY", "TERMINATE_ON_CTRL_C", "SOUND", "CLIPBOARD_MODE", "DPI", "TERMINATE", "LIST_CMDLINE_FEATURES"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("CmdlineFeatures lacks %s: %v", want, got)
+		}
+	}
+	// One name per option but -h, each the long spelling of an option.
+	if len(got) != len(optSpecs)-1 {
+		t.Errorf("%d names for %d options", len(got), len(optSpecs))
+	}
+	for _, name := range got {
+		long := "--" + strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+		if _, ok := optIndex[long]; !ok {
+			t.Errorf("%s names no option (%s)", name, long)
+		}
+	}
+}
+
+// TestEveryRecordedOptionIsAccepted gives every spelling of every option
+// pyhoca-cli 0.6.1.2 has (the recorded table), and its shortest
+// unambiguous long prefix, a value it accepts, and checks that the
+// argument parser takes it as that option.
+func TestEveryRecordedOptionIsAccepted(t *testing.T) {
+	values := map[string]string{
+		"remote_ssh_port": "2222", "port": "2222", "share_mode": "1", "auth_attempts": "2", "client_ssh_port": "22",
+		"pack": "16m-jpeg-9", "print_action": "PDFSAVE", "geometry": "1024x768",
+	}
+	table := recordedOptionTable(t)
+	if len(table) < 59 {
+		t.Fatalf("the recorded table has %d options", len(table))
+	}
+	for _, o := range table {
+		spec := optIndex[o.names[0]]
+		if spec == nil || spec.newer {
+			t.Errorf("%v: no such option of 0.6.1.2", o.names)
+			continue
+		}
+		if spec.dest == "help" {
+			continue
+		}
+		val := values[spec.dest]
+		switch {
+		case o.choices != nil:
+			val = o.choices[len(o.choices)-1]
+		case val == "":
+			val = "v"
+		}
+		spellings := append([]string(nil), o.names...)
+		long := o.names[len(o.names)-1]
+		for n := 3; n < len(long); n++ { // the shortest prefix only 0.6.1.2's option has
+			var hits int
+			for _, name := range optOrder {
+				if strings.HasPrefix(name, long[:n]) {
+					hits++
+				}
+			}
+			if hits == 1 {
+				spellings = append(spellings, long[:n])
+				break
+			}
+		}
+		for _, name := range spellings {
+			args := []string{name}
+			if spec.value {
+				args = append(args, val)
+			}
+			r, err := argparse(append(args, "h"))
+			if err != nil {
+				t.Errorf("%q: %v", args, err)
+				continue
+			}
+			want := "true"
+			if spec.value {
+				want = val
+			}
+			if r.values[spec.dest] != want || r.host != "h" {
+				t.Errorf("%q: parsed %v, want %s=%s", args, r.values, spec.dest, want)
+			}
+			if spec.value { // and as --opt=value / -oVALUE
+				joined := name + "=" + val
+				if !strings.HasPrefix(name, "--") {
+					joined = name + val
+				}
+				if r, err := argparse([]string{joined, "h"}); err != nil || r.values[spec.dest] != val {
+					t.Errorf("%q: %v, %v", joined, r, err)
+				}
+			}
 		}
 	}
 }
