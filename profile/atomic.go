@@ -43,8 +43,8 @@ func writeFileAtomic(path string, data []byte) error {
 	uid, gid := -1, -1
 	if st, err := os.Stat(target); err == nil {
 		mode = st.Mode().Perm()
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 {
-			uid, gid = int(sys.Uid), int(sys.Gid)
+		if os.Geteuid() == 0 {
+			uid, gid = fileOwner(st)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("x2go: writing %s: %w", path, err)

@@ -197,9 +197,10 @@ type Mounter struct {
 	done     chan struct{} // closed when the transport has ended
 	stopOnce sync.Once
 
-	mu     sync.Mutex
-	err    error
-	mounts map[string]mount // by the path the server knows (MountablePath)
+	mu      sync.Mutex
+	err     error
+	mounts  map[string]mount // by the path the server knows (MountablePath)
+	mounted bool             // something was mounted in this run (Forget does not undo it)
 }
 
 // Mount shares the local directory with the server and has the server
@@ -231,6 +232,7 @@ func (m *Mounter) Mount(ctx context.Context, kind protocol.MountKind, local stri
 	}
 	m.mu.Lock()
 	m.mounts[remote] = mount{local: local, kind: kind, mountPoint: mp}
+	m.mounted = true
 	m.mu.Unlock()
 	return mp, nil
 }
@@ -360,8 +362,8 @@ func (m *Mounter) Err() error {
 func (m *Mounter) Stop(ctx context.Context) error {
 	var err error
 	m.mu.Lock()
-	any := len(m.mounts) > 0
-	m.mounts = map[string]mount{}
+	any := m.mounted
+	m.mounts, m.mounted = map[string]mount{}, false
 	m.mu.Unlock()
 	select {
 	case <-m.done:

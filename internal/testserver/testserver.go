@@ -53,6 +53,12 @@ type Lab struct {
 	Display    string // client-side X display, e.g. ":50"
 	XAuthority string // cookie file for Display
 
+	// CUPSServer is the lab's CUPS server (host:port on 127.0.0.1) and
+	// Printer its cups-x2go queue: a job the lab user prints there reaches
+	// the print spool of the user's running X2Go session.
+	CUPSServer string
+	Printer    string
+
 	script string // path of scripts/lab
 }
 
@@ -183,6 +189,8 @@ func parseEnvFile(path string) (*Lab, map[string]string, error) {
 		ClientHome:       get("X2GO_LAB_CLIENT_HOME"),
 		Display:          get("X2GO_LAB_DISPLAY"),
 		XAuthority:       get("X2GO_LAB_XAUTHORITY"),
+		CUPSServer:       get("X2GO_LAB_CUPS_SERVER"),
+		Printer:          get("X2GO_LAB_PRINTER"),
 	}
 	get("X2GO_LAB_PASSWORD_FILE")
 	get("X2GO_LAB_PASSPHRASE_FILE")
