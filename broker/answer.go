@@ -141,7 +141,7 @@ func (s Selection) GoString() string { return "broker.Selection{" + s.String() +
 // unknown profile or a profile without hosts, and when every server of a
 // load-balanced profile is down.
 var noServerNames = map[string]bool{
-	"no-server-available":       true,
+	"no-server-available":      true,
 	"no-X2Go-Server-available": true,
 }
 
