@@ -116,3 +116,8 @@ func closeBroker(t testing.TB, b broker.Broker) {
 		}
 	})
 }
+
+// sshconnPassword logs in with a password only.
+func sshconnPassword(pw string) sshconn.Auth {
+	return sshconn.Auth{Password: pw, ForcePassword: true}
+}
