@@ -139,3 +139,14 @@ func ExampleReadAuthIDFile() {
 	}
 	defer b.Close()
 }
+
+// The parts of an SSH broker URL.
+func ExampleSSHConfigFromURL() {
+	cfg, err := broker.SSHConfigFromURL("ssh://alice@broker.example.org:2022/usr/bin/x2gobroker-ssh")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg.SSH.User, cfg.SSH.Host, cfg.SSH.Port, cfg.Command)
+	// Output:
+	// alice broker.example.org 2022 /usr/bin/x2gobroker-ssh
+}

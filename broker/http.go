@@ -53,7 +53,9 @@ type HTTPConfig struct {
 	// localhost is always allowed.
 	AllowHTTP bool
 	// PublicKey, if set, is offered to the broker with every selectsession
-	// request of the JSON dialect, as python-x2go offers its generated key:
+	// request of the JSON dialect (once the dialect is known: from the
+	// URL, Dialect or an earlier answer), as python-x2go offers its
+	// generated key:
 	// a broker set up for autologin then authorises it on the server it
 	// selects and reports Selection.PublicKeyAccepted. The plain-text
 	// dialect cannot report that, so it is not offered there; the broker
