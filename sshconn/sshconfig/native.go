@@ -59,11 +59,10 @@ type readFlags struct {
 
 // reader reads the configuration for one host.
 type reader struct {
-	r            *resolver
-	hostArg      string // the name asked for (originalhost, %n)
-	hostMatch    string // what Host patterns match: hostArg, then the final name
-	st           *state
-	matchedExecs int
+	r         *resolver
+	hostArg   string // the name asked for (originalhost, %n)
+	hostMatch string // what Host patterns match: hostArg, then the final name
+	st        *state
 }
 
 // native resolves host with the native reader; jump is the ProxyJump

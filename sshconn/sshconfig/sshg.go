@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -219,18 +218,4 @@ func rawFromG(kv map[string][]string) (rawSettings, string, error) {
 		errs = append(errs, errors.New("no hostname in the output"))
 	}
 	return raw, jump, errors.Join(errs...)
-}
-
-// sshAvailable reports whether the ssh binary of opts can be found.
-func sshAvailable(opts Options) bool {
-	bin := opts.SSHPath
-	if bin == "" {
-		bin = "ssh"
-	}
-	if strings.Contains(bin, "/") {
-		_, err := os.Stat(bin)
-		return err == nil
-	}
-	_, err := exec.LookPath(bin)
-	return err == nil
 }
