@@ -9,10 +9,10 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// TestForwardAgentLab: against the lab's real sshd, programs on the
+// TestLabForwardAgent: against the lab's real sshd, programs on the
 // server see our local test agent: ssh-add -L there prints its key, also
 // in a later session of the same connection.
-func TestForwardAgentLab(t *testing.T) {
+func TestLabForwardAgent(t *testing.T) {
 	lab := testserver.Start(t)
 	lab.Lock(t)
 	leakCheck(t)

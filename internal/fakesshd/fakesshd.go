@@ -139,7 +139,7 @@ type Server struct {
 	thaw    chan struct{} // non-nil while frozen; closed by Thaw
 
 	agentUses []AgentUse
-	quit    chan struct{} // closed by Close
+	quit      chan struct{} // closed by Close
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once

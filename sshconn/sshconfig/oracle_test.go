@@ -461,3 +461,42 @@ func genConfig(rng *rand.Rand, home string, n int) string {
 	}
 	return b.String()
 }
+
+// TestAutoFallsBackToSSHG: what the native reader does not do is handed
+// to the real ssh -G in Auto mode.
+func TestAutoFallsBackToSSHG(t *testing.T) {
+	needSSH(t)
+	dir := t.TempDir()
+	write := func(text string) string {
+		p := filepath.Join(dir, fmt.Sprintf("c%d", len(text)))
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ctx := context.Background()
+	// Canonicalisation without CanonicalDomains looks nothing up.
+	cfg := write("CanonicalizeHostname yes\nHost a\n  User canon\n")
+	s, err := Resolve(ctx, "a", Options{ConfigFile: cfg, Env: oracleEnv(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Source != UseSSHG || s.User != "canon" {
+		t.Errorf("source %v user %q, want ssh -G and canon", s.Source, s.User)
+	}
+	// Match exec runs in ssh -G only when allowed.
+	cfg = write("Match exec \"test %h = a\"\n  User by-exec\n")
+	if _, err := Resolve(ctx, "a", Options{ConfigFile: cfg}); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Match exec without AllowExec: %v", err)
+	}
+	s, err = Resolve(ctx, "a", Options{ConfigFile: cfg, AllowExec: true})
+	if err != nil || s.User != "by-exec" || s.Source != UseSSHG {
+		t.Errorf("Match exec with AllowExec: %+v, %v", s, err)
+	}
+	// A keyword neither knows: ssh -G refuses the file.
+	cfg = write("Frobnicate yes\n")
+	var se *SSHError
+	if _, err := Resolve(ctx, "a", Options{ConfigFile: cfg}); !errors.Is(err, ErrSSH) || !errors.As(err, &se) || !strings.Contains(strings.ToLower(se.Stderr), "frobnicate") {
+		t.Errorf("unknown keyword: %v", err)
+	}
+}
