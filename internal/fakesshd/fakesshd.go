@@ -137,9 +137,9 @@ type Server struct {
 	cmds    []string
 	closed  bool
 	thaw    chan struct{} // non-nil while frozen; closed by Thaw
+	quit    chan struct{} // closed by Close
 
-	agentUses []AgentUse
-	quit      chan struct{} // closed by Close
+	agentUses []AgentUse // what WithAgentForwarding found
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once

@@ -63,6 +63,26 @@ type reader struct {
 	hostArg   string // the name asked for (originalhost, %n)
 	hostMatch string // what Host patterns match: hostArg, then the final name
 	st        *state
+	// unsupported is the first thing the native reader cannot answer;
+	// reading goes on so that every Match exec is seen (sawExec), since
+	// handing the files to ssh -G would run those.
+	unsupported *UnsupportedError
+	sawExec     bool
+}
+
+// unsupportedErr returns what the reader could not answer, if anything.
+func (rd *reader) unsupportedErr() error {
+	if rd.unsupported == nil {
+		return nil
+	}
+	rd.unsupported.exec = rd.unsupported.exec || rd.sawExec
+	return rd.unsupported
+}
+
+func (rd *reader) noteUnsupported(e *UnsupportedError) {
+	if rd.unsupported == nil {
+		rd.unsupported = e
+	}
 }
 
 // native resolves host with the native reader; jump is the ProxyJump
@@ -84,6 +104,9 @@ func (r *resolver) native(host string, args hostArgs) (Settings, string, error) 
 	if err := rd.readAll(false); err != nil {
 		return Settings{}, "", err
 	}
+	if err := rd.unsupportedErr(); err != nil {
+		return Settings{}, "", err
+	}
 
 	// HostName with %h, then lower-case (names only) as ssh does.
 	target := host
@@ -96,7 +119,7 @@ func (r *resolver) native(host string, args hostArgs) (Settings, string, error) 
 	}
 	target = canonicalAddress(target)
 	if st.canonicalize > 0 || st.permittedCNAMEs {
-		return Settings{}, "", &UnsupportedError{Feature: "CanonicalizeHostname / CanonicalizePermittedCNAMEs (DNS lookups)"}
+		return Settings{}, "", &UnsupportedError{Feature: "CanonicalizeHostname / CanonicalizePermittedCNAMEs (DNS lookups)", exec: rd.sawExec}
 	}
 	if st.wantFinal {
 		t := target
@@ -104,6 +127,9 @@ func (r *resolver) native(host string, args hostArgs) (Settings, string, error) 
 		// ssh matches Host patterns against the final name in this pass.
 		rd.hostMatch = t
 		if err := rd.readAll(true); err != nil {
+			return Settings{}, "", err
+		}
+		if err := rd.unsupportedErr(); err != nil {
 			return Settings{}, "", err
 		}
 	}
@@ -356,7 +382,8 @@ func (rd *reader) line(text, file string, n int, fl readFlags, active *bool, dep
 		if st.ignoreUnknown != nil && matchPatternList(kw, *st.ignoreUnknown, true) == 1 {
 			return nil
 		}
-		return &UnsupportedError{File: file, Line: n, Feature: fmt.Sprintf("keyword %q", keyword)}
+		rd.noteUnsupported(&UnsupportedError{File: file, Line: n, Feature: fmt.Sprintf("keyword %q", keyword)})
+		return nil
 	}
 	args, err := splitArgs(rest)
 	if err != nil {
@@ -645,6 +672,9 @@ func (rd *reader) match(cond, file string, n int, final bool) (bool, error) {
 		}
 		s = rest2
 		var r bool
+		if asciiLower(name) == "exec" {
+			rd.sawExec = true
+		}
 		switch asciiLower(name) {
 		case "host":
 			r = matchPatternList(asciiLower(host), arg, true) == 1
@@ -660,7 +690,9 @@ func (rd *reader) match(cond, file string, n int, final bool) (bool, error) {
 			}
 			return false, &UnsupportedError{File: file, Line: n, Feature: "Match exec (runs a command)", exec: true}
 		default:
-			return false, &UnsupportedError{File: file, Line: n, Feature: fmt.Sprintf("Match %s", name)}
+			// Read on as if it did not match, to see the rest.
+			rd.noteUnsupported(&UnsupportedError{File: file, Line: n, Feature: fmt.Sprintf("Match %s", name)})
+			r = negate
 		}
 		if r == negate {
 			result = false

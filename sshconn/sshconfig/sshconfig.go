@@ -15,9 +15,15 @@
 // package, which never runs a command, and OpenSSH's own `ssh -G`, whose
 // output is parsed. Auto uses the native reader and falls back to ssh -G
 // only for what the native reader cannot answer (ErrUnsupported: hostname
-// canonicalisation, keywords it does not know). A Match exec line that
-// would have to be run is not handed to ssh -G unless Options.AllowExec
-// says so, because ssh -G runs its command.
+// canonicalisation, keywords or Match criteria it does not know, a Match
+// exec that has to run). Because ssh -G runs every Match exec command it
+// reaches, Auto hands over no configuration that has a Match exec line
+// anywhere unless Options.AllowExec says so.
+//
+// Where the native reader is knowingly more lenient than ssh: the values
+// of keywords it does not report are not checked (ssh refuses, say,
+// "Compression maybe"), and it knows a few keywords of newer OpenSSH
+// releases. %-tokens are those of OpenSSH 9.2 (no %j).
 //
 // ProxyCommand is reported (Settings.ProxyCommand), never run: this
 // package runs no command but ssh -G. Settings.Direct tells a caller that
@@ -91,10 +97,10 @@ type Options struct {
 	Env []string
 	// SSHPath is the ssh binary for ssh -G (default "ssh" in $PATH).
 	SSHPath string
-	// AllowExec lets Auto hand a configuration to ssh -G when a Match
-	// exec line would have to be run (ssh -G runs it, as every ssh
-	// connection of the user does). Without it, such a configuration is
-	// an error matching ErrUnsupported.
+	// AllowExec lets Auto hand a configuration with Match exec lines to
+	// ssh -G, which runs those commands as every ssh connection of the
+	// user does. Without it, such a configuration that the native reader
+	// cannot answer is an error matching ErrUnsupported.
 	AllowExec bool
 }
 

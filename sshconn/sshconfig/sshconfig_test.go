@@ -303,6 +303,19 @@ func TestMatchExecSkipped(t *testing.T) {
 	if _, err := Resolve(context.Background(), "a", Options{ConfigFile: p, SSHPath: "/nonexistent/ssh"}); !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("Auto with Match exec: %v, want ErrUnsupported", err)
 	}
+	// Nor a configuration it cannot read for another reason when a Match
+	// exec appears anywhere, even after that reason or in a block that
+	// does not apply: ssh -G would run it.
+	os.WriteFile(p, []byte("Frobnicate yes\nHost other\n  Include /nonexistent\nMatch host zzz exec \"exit 0\"\n"), 0o644)
+	var ue *UnsupportedError
+	if _, err := Resolve(context.Background(), "a", Options{ConfigFile: p, SSHPath: "/nonexistent/ssh"}); !errors.As(err, &ue) || !ue.exec {
+		t.Fatalf("Auto with an unknown keyword and a Match exec: %v, want a refusal", err)
+	}
+	os.WriteFile(p, []byte("Frobnicate yes\n"), 0o644)
+	if _, err := Resolve(context.Background(), "a", Options{ConfigFile: p, SSHPath: "/nonexistent/ssh"}); !errors.Is(err, ErrSSH) {
+		t.Fatalf("Auto with an unknown keyword: %v, want the ssh -G attempt", err)
+	}
+	os.WriteFile(p, []byte("Match exec \"exit 0\"\n  User ran\n"), 0o644)
 	// With AllowExec it does (and here the ssh binary is missing).
 	_, err = Resolve(context.Background(), "a", Options{ConfigFile: p, AllowExec: true, SSHPath: "/nonexistent/ssh"})
 	var se *SSHError
