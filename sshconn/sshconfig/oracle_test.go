@@ -500,3 +500,25 @@ func TestAutoFallsBackToSSHG(t *testing.T) {
 		t.Errorf("unknown keyword: %v", err)
 	}
 }
+
+// BenchmarkResolve compares the native reader with running ssh -G on the
+// fixture configuration (the office host has two jump hosts: three
+// lookups each).
+func BenchmarkResolve(b *testing.B) {
+	dir := b.TempDir()
+	cfg := filepath.Join(dir, "config")
+	data, err := os.ReadFile("testdata/sshg-input.conf")
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.WriteFile(cfg, data, 0o644)
+	for _, mode := range []Mode{Native, UseSSHG} {
+		b.Run(mode.String(), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Resolve(context.Background(), "office", Options{Mode: mode, ConfigFile: cfg}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
