@@ -240,14 +240,17 @@ func dialHop(ctx context.Context, b *budget, h *Config, creds *credentials, jump
 	}
 	c.sem = make(chan struct{}, max)
 	if h.ForwardAgent {
-		// Registered before any session can ask for forwarding.
-		agentChans := client.HandleChannelOpen(agentChannelType)
-		sock := h.agentForwardSocket()
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.serveAgentChannels(agentChans, sock)
-		}()
+		// Registered before any session can ask for forwarding; without
+		// it the library refuses agent channels. (nil only if something
+		// registered the type before, which nothing does.)
+		if agentChans := client.HandleChannelOpen(agentChannelType); agentChans != nil {
+			sock := h.agentForwardSocket()
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				c.serveAgentChannels(agentChans, sock)
+			}()
+		}
 	}
 	c.wg.Add(1)
 	go c.watch()
