@@ -21,6 +21,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,6 +61,14 @@ type Config struct {
 	// Logger receives debug records (connect, commands, the end of the
 	// connection) and server banners; nil discards them.
 	Logger *slog.Logger
+	// ForwardAgent forwards the local SSH agent to the server (ssh -A,
+	// python-x2go's forward_sshagent): command sessions ask for agent
+	// forwarding, and programs on the server reach the agent at
+	// AgentForwardSocket (default $SSH_AUTH_SOCK), one agent connection
+	// per use. Dial fails with ErrNoAgent (*AgentError) when that agent
+	// does not answer. It applies to this hop only, not to its Jump.
+	ForwardAgent       bool
+	AgentForwardSocket string
 }
 
 func (c *Config) port() int {
@@ -91,6 +100,9 @@ type Conn struct {
 	bgMu        sync.Mutex
 	closing     bool           // set by Close; no new background goroutines
 	wg          sync.WaitGroup // the goroutines Close waits for
+
+	agentAccepted      atomic.Bool // the server accepted agent forwarding once
+	agentRefusalLogged atomic.Bool
 }
 
 // maxJumpHops bounds a chain of jump hosts (and catches a Config whose
@@ -123,6 +135,13 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 			return nil, fmt.Errorf("%w: no user name given for %s", ErrConfig, h.Host)
 		}
 		hops = append([]*Config{h}, hops...)
+	}
+	for _, h := range hops {
+		if h.ForwardAgent {
+			if err := checkAgent(ctx, h.agentForwardSocket()); err != nil {
+				return nil, hopErr(h, h == &cfg, err)
+			}
+		}
 	}
 
 	// Credentials first, untimed: they may ask a person for passphrases.
@@ -220,6 +239,19 @@ func dialHop(ctx context.Context, b *budget, h *Config, creds *credentials, jump
 		max = 8
 	}
 	c.sem = make(chan struct{}, max)
+	if h.ForwardAgent {
+		// Registered before any session can ask for forwarding; without
+		// it the library refuses agent channels. (nil only if something
+		// registered the type before, which nothing does.)
+		if agentChans := client.HandleChannelOpen(agentChannelType); agentChans != nil {
+			sock := h.agentForwardSocket()
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				c.serveAgentChannels(agentChans, sock)
+			}()
+		}
+	}
 	c.wg.Add(1)
 	go c.watch()
 	if ka := h.KeepAlive; ka >= 0 {
@@ -624,6 +656,7 @@ func (c *Conn) run(ctx context.Context, cmd string, input []byte) (*Result, erro
 		return nil, &CommandError{Cmd: cmd, Err: c.lostErr(err)}
 	}
 	defer sess.Close()
+	c.requestAgent(sess)
 	var stdout, stderr limitedBuffer
 	stdout.max, stderr.max = maxOutput, 1<<20
 	sess.Stdout, sess.Stderr = &stdout, &stderr

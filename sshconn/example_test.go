@@ -85,3 +85,27 @@ func ExampleConn_ListenRemote() {
 		}()
 	}
 }
+
+// Forward the local SSH agent (ssh -A, pyhoca-cli -A) so that programs in
+// the X2Go session can use it, e.g. to log in elsewhere with the user's
+// keys. Dial fails with ErrNoAgent when $SSH_AUTH_SOCK has no agent.
+func ExampleConfig_forwardAgent() {
+	cfg := sshconn.Config{
+		Host: "x2go.example.org", User: "alice",
+		Auth:         sshconn.Auth{AllowAgent: true},
+		ForwardAgent: true,
+	}
+	conn, err := sshconn.Dial(context.Background(), cfg)
+	if errors.Is(err, sshconn.ErrNoAgent) {
+		log.Fatal("start ssh-agent and add a key first")
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := conn.Run(context.Background(), "ssh-add -l")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(res.Stdout)
+}

@@ -6,7 +6,8 @@
 // output without markers, a command that never returns, a connection that
 // drops in the middle of a command. Options select the login methods it
 // offers (password, public key, keyboard-interactive), make it a jump host
-// (WithForwarding) or accept remote port forwards (WithRemoteForward);
+// (WithForwarding), accept remote port forwards (WithRemoteForward) or
+// use the client's forwarded agent (WithAgentForwarding);
 // Freeze makes it stop answering, as a hung server or a dead link does.
 //
 // A Server belongs to one test. New registers Close with t.Cleanup, and
@@ -59,6 +60,7 @@ type config struct {
 	forwardLoopback bool
 	rekeyBytes      uint64
 	dropEarly       bool
+	agentForwarding bool
 }
 
 // WithPassword sets the password the server accepts.
@@ -137,6 +139,8 @@ type Server struct {
 	closed  bool
 	thaw    chan struct{} // non-nil while frozen; closed by Thaw
 	quit    chan struct{} // closed by Close
+
+	agentUses []AgentUse // what WithAgentForwarding found
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -409,6 +413,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	fwd := &remoteForwards{s: s, sc: sc, listeners: map[string]net.Listener{}}
 	defer fwd.closeAll()
+	cs := &connState{}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -422,7 +427,7 @@ func (s *Server) serveConn(nc net.Conn) {
 				continue
 			}
 			s.wg.Add(1)
-			go s.serveSession(sc, ch, creqs)
+			go s.serveSession(sc, cs, ch, creqs)
 		case "direct-tcpip":
 			s.serveDirect(nch)
 		default:
@@ -435,7 +440,7 @@ func (s *Server) serveConn(nc net.Conn) {
 
 // serveSession serves one session channel: the first exec request runs a
 // command; everything else (pty, env, subsystem, signal) is refused.
-func (s *Server) serveSession(sc *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
+func (s *Server) serveSession(sc *ssh.ServerConn, cs *connState, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer s.wg.Done()
 	gone := make(chan struct{}) // closed when the channel or the connection is closed
 	started := false
@@ -449,7 +454,12 @@ func (s *Server) serveSession(sc *ssh.ServerConn, ch ssh.Channel, reqs <-chan *s
 			started = true
 			req.Reply(true, nil)
 			s.wg.Add(1)
-			go s.exec(sc, ch, p.Command, gone)
+			go s.exec(sc, cs, ch, p.Command, gone)
+			continue
+		}
+		if req.Type == "auth-agent-req@openssh.com" && s.cfg.agentForwarding {
+			// Once per connection, as OpenSSH's sshd.
+			req.Reply(cs.agentGranted.CompareAndSwap(false, true), nil)
 			continue
 		}
 		if req.WantReply {
@@ -463,7 +473,7 @@ func (s *Server) serveSession(sc *ssh.ServerConn, ch ssh.Channel, reqs <-chan *s
 }
 
 // exec answers one command as the handler says.
-func (s *Server) exec(sc *ssh.ServerConn, ch ssh.Channel, raw string, gone <-chan struct{}) {
+func (s *Server) exec(sc *ssh.ServerConn, cs *connState, ch ssh.Channel, raw string, gone <-chan struct{}) {
 	defer s.wg.Done()
 	defer ch.Close()
 	id, inner, wrapped := ParseWrapped(raw)
@@ -471,6 +481,9 @@ func (s *Server) exec(sc *ssh.ServerConn, ch ssh.Channel, raw string, gone <-cha
 		inner = raw
 	}
 	s.record(inner)
+	if s.cfg.agentForwarding && cs.agentGranted.Load() {
+		s.useAgent(sc, inner)
+	}
 	r := s.currentHandler()(inner)
 	if r.ReadInput {
 		in, err := io.ReadAll(io.LimitReader(ch, 1<<20))
