@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -220,4 +222,63 @@ func TestE2EModernStartSpeaksForItself(t *testing.T) {
 		}
 	}
 	t.Logf("output:\n%s", a.out.String())
+}
+
+// TestE2ECLISharing: x2go start --share mounts a folder; x2go share and
+// unshare change the folders of the running session from another process
+// (through the attending process's control socket); x2go shared lists them
+// as the server does; pyhoca-cli's -F shares folders too.
+func TestE2ECLISharing(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	t.Cleanup(func() { lab.TerminateAll(t) })
+	c := newCLILab(t, lab)
+	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	first, second := filepath.Join(dir, "first folder"), filepath.Join(dir, "zweiter Ordner ü")
+	os.Mkdir(first, 0o755)
+	os.Mkdir(second, 0o755)
+
+	a := c.startX2Go(t, "start", "-i", lab.Key, "-c", "xterm", "--share", first, target)
+	name := waitStatuses(t, lab, "R", time.Minute)[0]
+	waitOutput(t, &a.out, "is running")
+	shared := func() string {
+		t.Helper()
+		r := c.exec(t, c.bin, "shared", "--json", name)
+		var folders []string
+		if err := json.Unmarshal([]byte(r.stdout), &folders); r.code != 0 || err != nil {
+			t.Fatalf("x2go shared: %d %v %s%s", r.code, err, r.stdout, r.stderr)
+		}
+		return strings.Join(folders, "|")
+	}
+	if got, want := shared(), first; got != want {
+		t.Errorf("x2go shared = %s, want %s", got, want)
+	}
+	if r := c.exec(t, c.bin, "share", name, second); r.code != 0 {
+		t.Fatalf("x2go share: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := c.exec(t, c.bin, "unshare", name, first); r.code != 0 {
+		t.Fatalf("x2go unshare: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	if got, want := shared(), second; got != want {
+		t.Errorf("after share and unshare: %s, want %s", got, want)
+	}
+	if r := c.exec(t, c.bin, "share", "x2gotest-99-1795627586_stRxterm_dp24", second); r.code == 0 || !strings.Contains(r.stderr, "no x2go process") {
+		t.Errorf("sharing into a session nobody shows: %d %s", r.code, r.stderr)
+	}
+	a.interrupt(t)
+	waitStatuses(t, lab, "S", 30*time.Second)
+
+	// pyhoca-cli -F, resuming the session.
+	conn := []string{"--server", lab.Host, "-p", strconv.Itoa(lab.Port), "-u", lab.User, "--ssh-privkey", lab.Key}
+	a = c.startAttended(t, append(conn, "-R", name, "-F", first+","+second)...)
+	waitStatuses(t, lab, "R", time.Minute)
+	waitOutput(t, &a.out, "Press CTRL+C")
+	if got, want := shared(), first+"|"+second; got != want {
+		t.Errorf("pyhoca-cli -F: %s, want %s", got, want)
+	}
+	a.interrupt(t)
+	waitStatuses(t, lab, "S", 30*time.Second)
 }

@@ -100,6 +100,19 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	if opt.SSHPrivKey != "" {
 		o.KeyFiles = []string{opt.SSHPrivKey}
 	}
+	for _, f := range opt.ShareLocalFolders {
+		if f = strings.TrimSpace(f); f != "" {
+			o.ShareFolders = append(o.ShareFolders, f)
+		}
+	}
+	if opt.Printing {
+		pc, err := printingConfig(opt.PrintAction, opt.PDFViewCmd, opt.SaveToFolder, opt.Printer, opt.PrintCmd)
+		if err != nil {
+			log.Error("PyHocaCLI", err.Error())
+			return 2
+		}
+		o.Printing = pc
+	}
 	switch {
 	case opt.PasswordFile != "":
 		pw, err := readSecretFile(e, opt.PasswordFile)

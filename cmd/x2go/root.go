@@ -98,7 +98,7 @@ func newRootCmd(e *env, g *globalFlags) *cobra.Command {
 		&cobra.Group{ID: "other", Title: "Other commands:"})
 	for _, c := range []*cobra.Command{
 		listCmd(e, g), startCmd(e, g), resumeCmd(e, g), endCmd(e, g, "suspend"), endCmd(e, g, "terminate"),
-		cleanCmd(e, g), mountsCmd(e, g),
+		cleanCmd(e, g), mountsCmd(e, g), shareCmd(e, g, "share"), shareCmd(e, g, "unshare"), sharedCmd(e, g),
 	} {
 		c.GroupID = "sessions"
 		root.AddCommand(c)
@@ -154,9 +154,10 @@ func runCobra(ctx context.Context, e *env, args []string) int {
 
 // args checks the number of positional arguments, naming them in the
 // error.
+// args checks the number of positional arguments; max < 0: no upper bound.
 func args(min, max int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < min || len(args) > max {
+		if len(args) < min || (max >= 0 && len(args) > max) {
 			return usageErrorf("want %s", strings.TrimSpace(strings.TrimPrefix(cmd.Use, cmd.Name())))
 		}
 		return nil

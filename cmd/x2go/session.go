@@ -45,6 +45,8 @@ type narrator interface {
 
 func (r *runner) attend(ctx context.Context) int {
 	name := r.s.Name()
+	stopControl := serveControl(ctx, r.s) // x2go share/unshare reach the session through it
+	defer stopControl()
 	r.say.attending(r.s, r.terminateOnInterrupt)
 	st, err := r.s.Wait(ctx)
 	if err != nil { // interrupted: suspend or terminate, as asked
@@ -249,9 +251,11 @@ func sessionCmd(e *env, g *globalFlags, c *cobra.Command, start bool,
 	do func(ctx context.Context, s *x2go.Session, p *progress, args []string) error) *cobra.Command {
 	var cf connFlags
 	var sf sessionFlags
+	var shf sharingFlags
 	var asJSON bool
 	cf.register(c.Flags())
 	sf.register(c.Flags(), start)
+	shf.register(c.Flags())
 	c.Flags().BoolVar(&asJSON, "json", false, `print {"name": ..., "server": ..., "display": ...} on standard output once the session runs`)
 	c.RunE = func(cmd *cobra.Command, a []string) error {
 		ctx := cmd.Context()
@@ -264,6 +268,9 @@ func sessionCmd(e *env, g *globalFlags, c *cobra.Command, start bool,
 		}
 		sf.p.Env = childEnviron()
 		conn.opts.Params = sf.p
+		if err := shf.apply(&conn.opts); err != nil {
+			return err
+		}
 		prog := &progress{w: e.stderr, tty: isTerminal(e.stderr), quiet: g.quiet}
 		conn.opts.Hooks.Progress = prog.Progress
 		prog.step(fmt.Sprintf("connecting to %s@%s", conn.opts.Username, a[0][strings.LastIndex(a[0], "@")+1:]))

@@ -322,14 +322,15 @@ var helpSections = []helpSection{
 			it, Ctrl-C suspends the session`},
 		{"--sound", `sound system (default: pulse); sound is not forwarded
 			yet, so the session starts without sound whatever is chosen`},
-		{"--printing", `let the session print on this computer (not
-			supported yet)`},
-		{"-F", `local folders to share with the session, separated by commas
-			(not supported yet)`},
+		{"--printing", `let the session print on this computer; what happens
+			to a print job is set with the printing options below`},
+		{"-F", `local folders the session may use, separated by commas; the
+			server mounts them through the SSH connection, and sees nothing
+			of this computer but them`},
 		{"--share-mode", `for -D: 0 to watch the desktop, 1 to work on it
 			too`},
 	}},
-	{title: "printing (not supported yet)", entries: []helpEntry{
+	{title: "printing (with --printing)", entries: []helpEntry{
 		{"--print-action", `what to do with a print job from the session
 			(default: PDFVIEW); each of the four options below selects its
 			action, and only one of them may be given`},
@@ -352,8 +353,8 @@ var helpSections = []helpSection{
 		{"-V", `print the version on standard error, then exit`},
 		{"-d", `log this front end's debug messages too`},
 		{"--libdebug", `log the session library's debug messages too`},
-		{"--libdebug-sftpxfer", `log the traffic of folder sharing (no
-			effect, as folder sharing is not supported yet)`},
+		{"--libdebug-sftpxfer", `accepted; this client never logs the
+			content of shared files`},
 		{"--quiet", `log nothing, even with -d or --libdebug`},
 	}},
 	{title: "python-x2go backends (accepted for compatibility, no effect)", entries: []helpEntry{
