@@ -57,6 +57,7 @@ import (
 	"golang.org/x/sys/cpu"
 
 	"github.com/x2go-go/x2go/sharing"
+	"github.com/x2go-go/x2go/sshconn"
 )
 
 func main() {
@@ -66,7 +67,22 @@ func main() {
 	dir := flag.String("dir", os.TempDir(), "where the shared folders go (needs 2x size free)")
 	only := flag.String("only", "", "run only write+read (\"transfer\") or only \"list\"")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (both Go SSH servers run in it)")
+	via := flag.String("via", "lab", `how sshfs reaches the servers: "lab" (a reverse forward on the lab's sshd, as in a session) or "direct" (a loopback port)`)
 	flag.Parse()
+	if *via == "lab" {
+		fwd, err := dialLab()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/sftp: the lab's sshd (scripts/lab up; or -via direct):", err)
+			os.Exit(1)
+		}
+		defer fwd.Close()
+		listen = func() (net.Listener, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			return fwd.ListenRemote(ctx, "127.0.0.1:0")
+		}
+		viaText = "a reverse forward of the lab's OpenSSH sshd (as in an X2Go session)"
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -159,8 +175,8 @@ func run(sizeMiB, nfiles, rounds int, base, only string) error {
 	load1 := loadAvg()
 
 	med := func(name, m string) float64 { return median(results[name][m]) }
-	fmt.Printf("\nsshfs (x2gomountdirs options) over a Go SSH server on 127.0.0.1, %d MiB file, %d-file directory, median of %d\n",
-		sizeMiB, nfiles, rounds)
+	fmt.Printf("\nsshfs (x2gomountdirs options) to a Go SSH server through %s, %d MiB file, %d-file directory, median of %d\n",
+		viaText, sizeMiB, nfiles, rounds)
 	fmt.Printf("cipher negotiated by OpenSSH's ssh (inside sshfs) with both: %s\n", ciphers[0])
 	fmt.Printf("load average at start %s, at end %s\n\n", load0, load1)
 	fmt.Printf("| %-28s | %13s | %13s | %6s |\n", "what", "x2go-go", "openssh", "ratio")
@@ -377,7 +393,7 @@ func startOurs(work string) (*target, error) {
 	}
 	var l net.Listener
 	if err = srv.AddShare("/share", local); err == nil {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+		l, err = listen()
 	}
 	if err != nil {
 		srv.Close()
@@ -429,7 +445,7 @@ func startOpenSSH(work string) (*target, error) {
 		cfg.Ciphers = []string{ssh.CipherAES128GCM, ssh.CipherAES256GCM}
 	}
 	cfg.AddHostKey(hostSigner)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := listen()
 	if err != nil {
 		return nil, err
 	}
@@ -571,4 +587,33 @@ func loadAvg() string {
 		return "?"
 	}
 	return f[0]
+}
+
+// listen makes the port sshfs connects to; main switches it to a reverse
+// forward on the lab's sshd.
+var (
+	listen  = func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+	viaText = "a loopback port"
+)
+
+// dialLab logs in to the lab's sshd (scripts/lab) as its test user.
+func dialLab() (*sshconn.Conn, error) {
+	b, err := os.ReadFile("/var/tmp/x2go-lab/lab.env")
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "="); ok {
+			env[k] = v
+		}
+	}
+	port, _ := strconv.Atoi(env["X2GO_LAB_PORT"])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return sshconn.Dial(ctx, sshconn.Config{
+		Host: env["X2GO_LAB_HOST"], Port: port, User: env["X2GO_LAB_USER"],
+		Auth:     sshconn.Auth{KeyFiles: []string{env["X2GO_LAB_KEY"]}},
+		HostKeys: sshconn.HostKeyConfig{KnownHostsFiles: []string{env["X2GO_LAB_KNOWN_HOSTS"]}},
+	})
 }
