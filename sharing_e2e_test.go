@@ -391,3 +391,71 @@ func readAll(fs *sftp.Client, p string) ([]byte, error) {
 		}
 	}
 }
+
+// TestE2EMasterSessionSharesFolders: of two sessions of one profile over
+// one control session, only the first to run (the master) mounts the
+// profile's folders; when it is suspended, the other one becomes the
+// master and mounts them in its own session.
+func TestE2EMasterSessionSharesFolders(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	defer lab.TerminateAll(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+
+	folder := filepath.Join(t.TempDir(), "profile folder")
+	os.Mkdir(folder, 0o755)
+	o := sessionOptions(t, lab, x2go.Params{Command: "xterm"})
+	o.ProfileName = "office"
+	o.ShareFolders = []string{folder}
+	first, err := x2go.NewSession(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Disconnect()
+	if err := first.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o2 := o
+	o2.ControlSession = first.ControlSession()
+	second, err := x2go.NewSession(o2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Disconnect()
+	for _, s := range []*x2go.Session{first, second} {
+		if err := s.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !first.IsMasterSession() || second.IsMasterSession() {
+		t.Fatalf("master: first %v, second %v; want the first", first.IsMasterSession(), second.IsMasterSession())
+	}
+	if m := serverMounts(t, lab, first.Name()); len(m) != 1 {
+		t.Errorf("the master's mounts: %q", m)
+	}
+	if m := serverMounts(t, lab, second.Name()); len(m) != 0 {
+		t.Errorf("the other session mounted the profile's folders too: %q", m)
+	}
+	if err := second.ShareLocalFolder(ctx, folder); !errors.Is(err, x2go.ErrNotMasterSession) {
+		t.Errorf("sharing from the non-master session: %v, want ErrNotMasterSession", err)
+	}
+
+	if err := first.Suspend(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(serverMounts(t, lab, second.Name())) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the new master did not mount the folder; master: %v", second.IsMasterSession())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if !second.IsMasterSession() {
+		t.Error("the second session is not the master after the first was suspended")
+	}
+	if shared, err := second.SharedFolders(ctx); err != nil || !slices.Equal(shared, []string{folder}) {
+		t.Errorf("SharedFolders of the new master = %q, %v", shared, err)
+	}
+}
