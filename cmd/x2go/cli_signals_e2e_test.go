@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -162,4 +163,48 @@ func TestE2ECheckLab(t *testing.T) {
 		}
 	}
 	t.Logf("x2go check:\n%s", r.stdout)
+}
+
+// TestE2ECheckNamesMissingPart: with sshfs made unusable for the lab user
+// on the real server (its execute bit for others removed, put back when
+// the test ends), x2go check fails on that line and says how to fix it;
+// the rest stays ok.
+func TestE2ECheckNamesMissingPart(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t) // no session test may need sshfs meanwhile
+	sshfs, err := exec.LookPath("sshfs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(sshfs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(sshfs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.Chmod(sshfs, st.Mode().Perm()); err != nil {
+			t.Errorf("putting sshfs back: %v", err)
+		}
+	})
+	c := newCLILab(t, lab)
+	r := c.exec(t, c.bin, "check", "-p", strconv.Itoa(lab.Port), "-i", lab.Key,
+		"--known-hosts", lab.KnownHosts, lab.User+"@"+lab.Host)
+	t.Logf("x2go check without sshfs:\n%s%s", r.stdout, r.stderr)
+	if r.code == 0 {
+		t.Errorf("x2go check exited 0 with sshfs missing")
+	}
+	var sshfsLine string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[1] == "sshfs" {
+			sshfsLine = l
+		}
+		if strings.HasPrefix(l, "fail") && !strings.Contains(l, "sshfs") {
+			t.Errorf("another part fails too: %q", l)
+		}
+	}
+	if !strings.HasPrefix(sshfsLine, "fail") || !strings.Contains(r.stdout, "install sshfs") {
+		t.Errorf("no failing sshfs line with its fix:\n%s", r.stdout)
+	}
 }
