@@ -85,9 +85,13 @@ func NewSession(opts Options) (*Session, error) {
 }
 
 // services returns the parts of a running session, in start order: the
-// graphics first (required), then the sshfs transport and what uses it.
+// graphics first (required), then the sound forward, then the sshfs
+// transport and what uses it (python-x2go's order).
 func (s *Session) services() []service.Service {
 	svcs := []service.Service{s.gfx}
+	if snd := s.soundService(); snd != nil {
+		svcs = append(svcs, snd)
+	}
 	o := &s.opts
 	folders := o.AllowFolderSharing || len(o.ShareFolders) > 0
 	if !folders && o.Printing == nil && o.MimeBox == nil {
@@ -156,6 +160,10 @@ func (s *Session) serviceFailed(name string, err error) {
 	case "folders":
 		if h.FolderSharingNotAvailable != nil {
 			h.FolderSharingNotAvailable(s, err)
+		}
+	case "sound":
+		if h.SoundTunnelFailed != nil {
+			h.SoundTunnelFailed(s, err)
 		}
 	}
 	if h.ServiceFailed != nil {
