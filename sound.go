@@ -33,7 +33,7 @@ func (s *Session) soundService() service.Service {
 	if env == nil {
 		env = os.Environ()
 	}
-	return sound.New(sound.Config{
+	s.sound = sound.New(sound.Config{
 		System: p.SoundSystem,
 		Local:  sound.LocalConfig{Server: p.PulseServer, CookieFile: p.PulseCookie, Env: env},
 		Home:   s.ctrl.RemoteHome,
@@ -46,6 +46,19 @@ func (s *Session) soundService() service.Service {
 		},
 		Logger: s.log,
 	})
+	return s.sound
+}
+
+// soundEnv is what a program started in the running session needs to
+// play its sound here (PULSE_CLIENTCONFIG), nil without a sound forward.
+func (s *Session) soundEnv() map[string]string {
+	if s.sound == nil {
+		return nil
+	}
+	if f := s.sound.Current(); f != nil {
+		return f.SessionEnv()
+	}
+	return nil
 }
 
 // LocalPulseAudio reports whether a PulseAudio (or PipeWire's PulseAudio

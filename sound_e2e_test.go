@@ -64,16 +64,32 @@ func newSoundPlayer(t *testing.T) *soundPlayer {
 	return &soundPlayer{dir: dir}
 }
 
-// play has the session play the tone once while pa records, and returns
-// what was recorded.
+// play has the session's command play the tone once while pa records,
+// and returns what was recorded.
 func (p *soundPlayer) play(t *testing.T, pa *pulsetest.Daemon) pulsetest.Analysis {
+	t.Helper()
+	return p.playWith(t, pa, func(int) {
+		if err := os.WriteFile(filepath.Join(p.dir, "play"), nil, 0o666); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// playCommand is a command line that plays the tone as the player
+// script does, for the n-th play.
+func (p *soundPlayer) playCommand(n int) string {
+	return "paplay " + filepath.Join(p.dir, "tone.wav") + " 2>" + filepath.Join(p.dir, "paplay."+strconv.Itoa(n)+".err") +
+		"; echo $? > " + filepath.Join(p.dir, "played."+strconv.Itoa(n))
+}
+
+// playWith has start(n) make the session play the tone for the n-th time
+// while pa records, and returns what was recorded.
+func (p *soundPlayer) playWith(t *testing.T, pa *pulsetest.Daemon, start func(n int)) pulsetest.Analysis {
 	t.Helper()
 	p.plays++
 	rec := pa.Record(t)
 	time.Sleep(300 * time.Millisecond)
-	if err := os.WriteFile(filepath.Join(p.dir, "play"), nil, 0o666); err != nil {
-		t.Fatal(err)
-	}
+	start(p.plays)
 	played := filepath.Join(p.dir, "played."+strconv.Itoa(p.plays))
 	asked := time.Now()
 	deadline := time.Now().Add(30 * time.Second)
@@ -109,6 +125,21 @@ func checkTone(t *testing.T, what string, a pulsetest.Analysis) {
 	}
 }
 
+// soundOptions returns lab session options whose local PulseAudio is pa
+// (its socket and cookie).
+func soundOptions(t *testing.T, lab *testserver.Lab, pa *pulsetest.Daemon, p x2go.Params) x2go.Options {
+	t.Helper()
+	o := sessionOptions(t, lab, p)
+	var env []string
+	for _, kv := range o.Params.Env {
+		if !strings.HasPrefix(kv, "PULSE_") {
+			env = append(env, kv)
+		}
+	}
+	o.Params.Env = append(env, "PULSE_SERVER=unix:"+pa.Socket, "PULSE_COOKIE="+pa.CookieFile)
+	return o
+}
+
 // TestE2ESoundPulse: a session started with sound "pulse" plays a tone
 // with paplay (its command, with the environment x2goruncommand got from
 // this client); the tone comes out of a real PulseAudio on the client
@@ -130,15 +161,7 @@ func TestE2ESoundPulse(t *testing.T) {
 	defer cancel()
 
 	player := newSoundPlayer(t)
-	o := sessionOptions(t, lab, x2go.Params{Command: "sh " + filepath.Join(player.dir, "player.sh"), SoundSystem: "pulse"})
-	// The client's PulseAudio is the test's: its socket and cookie.
-	var env []string
-	for _, kv := range o.Params.Env {
-		if !strings.HasPrefix(kv, "PULSE_") {
-			env = append(env, kv)
-		}
-	}
-	o.Params.Env = append(env, "PULSE_SERVER=unix:"+pa.Socket, "PULSE_COOKIE="+pa.CookieFile)
+	o := soundOptions(t, lab, pa, x2go.Params{Command: "sh " + filepath.Join(player.dir, "player.sh"), SoundSystem: "pulse"})
 	var mu sync.Mutex
 	var failures []error
 	o.Hooks.SoundTunnelFailed = func(_ *x2go.Session, err error) {
@@ -306,6 +329,42 @@ func TestE2ESoundWithoutPulseAudio(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	if err := s.Terminate(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestE2ESoundPublishedApplication: a program started in a published
+// applications session with ExecPublishedApplication gets
+// PULSE_CLIENTCONFIG, as with python-x2go, so its sound plays here.
+func TestE2ESoundPublishedApplication(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	defer lab.TerminateAll(t)
+	pa := pulsetest.Start(t)
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	player := newSoundPlayer(t)
+	s, err := x2go.NewSession(soundOptions(t, lab, pa, x2go.Params{SessionType: "published", SoundSystem: "pulse"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkTone(t, "published application", player.playWith(t, pa, func(n int) {
+		if err := s.ExecPublishedApplication(ctx, player.playCommand(n)); err != nil {
+			t.Fatal(err)
+		}
+	}))
 	if err := s.Terminate(ctx); err != nil {
 		t.Fatal(err)
 	}

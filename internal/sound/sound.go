@@ -84,6 +84,9 @@ type Config struct {
 type Service struct {
 	cfg Config
 	log *slog.Logger
+
+	mu  sync.Mutex
+	cur *Forward
 }
 
 // New returns the sound service.
@@ -148,7 +151,28 @@ func (s *Service) Start(ctx context.Context, run service.Run) (service.Instance,
 		return nil, fmt.Errorf("x2go: reverse forward for sound: %w", err)
 	}
 	s.log.Debug("sound forwarded", "session", run.Name, "server_port", run.SoundPort, "local", local.Addr)
-	return startForward(ln, local, run.SoundPort, rc+"/.pulse-client.conf", s.log), nil
+	f := startForward(ln, local, run.SoundPort, rc+"/.pulse-client.conf", s.log)
+	s.mu.Lock()
+	s.cur = f
+	s.mu.Unlock()
+	return f, nil
+}
+
+// Current returns the forward of the session's current run, nil when it
+// is not running (not started, failed, stopped or ended).
+func (s *Service) Current() *Forward {
+	s.mu.Lock()
+	f := s.cur
+	s.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	select {
+	case <-f.done:
+		return nil
+	default:
+		return f
+	}
 }
 
 // SetupCmd builds the command that puts the cookie (read from standard

@@ -170,6 +170,9 @@ func TestServiceForwards(t *testing.T) {
 		t.Fatalf("env %v", env)
 	}
 	f := inst.(*Forward)
+	if svc.Current() != f {
+		t.Fatal("Current is not the running forward")
+	}
 	if f.ServerPort() != port || f.LocalAddr() != local {
 		t.Fatalf("port %d local %s", f.ServerPort(), f.LocalAddr())
 	}
@@ -203,6 +206,9 @@ func TestServiceForwards(t *testing.T) {
 	<-inst.Done()
 	if inst.Err() != nil {
 		t.Fatalf("Err after Stop: %v", inst.Err())
+	}
+	if svc.Current() != nil {
+		t.Fatal("Current after Stop")
 	}
 	if err := inst.Stop(ctx); err != nil {
 		t.Fatalf("second Stop: %v", err)
