@@ -313,10 +313,12 @@ func TestServiceRealPulseAudio(t *testing.T) {
 	srv, c := dialFake(t, fakesshd.Standard().With("umask 077", setupReply), fakesshd.WithRemoteForward())
 	port := freeTestPort(t)
 	// The daemon is found through its socket; the TCP listener is loaded.
+	began := time.Now()
 	inst, err := New(Config{System: "pulse", Home: home, Local: LocalConfig{Env: pa.Env}}).Start(ctx, testRun(c, port))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, pa.Log())
 	}
+	t.Logf("Start (pactl list + load-module, setup command, reverse forward) took %v", time.Since(began).Round(time.Millisecond))
 	defer inst.Stop(ctx)
 	if mods := pa.TCPModules(t); len(mods) != 1 {
 		t.Fatalf("modules %q", mods)
