@@ -75,6 +75,11 @@ type Hooks struct {
 	// MimeBoxNotAvailable: the MIME box could not start in the session
 	// (HOOK_mimebox_not_available).
 	MimeBoxNotAvailable func(s *Session, err error)
+	// SoundTunnelFailed: the session's sound could not be brought here (no
+	// local PulseAudio, no cookie, the server refused the forward, a sound
+	// system other than pulse), or its forward ended; the session goes on
+	// without sound (HOOK_on_sound_tunnel_failed).
+	SoundTunnelFailed func(s *Session, err error)
 	// StatusChanged reports every transition of the session's status,
 	// e.g. running → suspended (python-x2go's HOOK_on_session_has_*
 	// hooks in one place; ByMe tells who caused it).

@@ -36,9 +36,25 @@ type Params struct {
 	DPI int
 	// XDMCPServer is the host queried by an XDMCP session.
 	XDMCPServer string
-	// SoundSystem: pulse, esd, arts or none (default none: this client
-	// does not forward sound yet).
+	// SoundSystem: pulse, esd, arts or none (default none). With pulse
+	// the session's sound is forwarded to the local PulseAudio (see
+	// PulseServer); esd and arts are only passed on to the server, which
+	// sets ESPEAKER or ARTS_SERVER for the session, and fail here with
+	// ErrSoundUnsupported (Hooks.SoundTunnelFailed).
 	SoundSystem string
+	// PulseServer is the host:port of the local PulseAudio's
+	// native-protocol TCP listener the session's sound goes to (an X2Go
+	// Client profile's sndport is 127.0.0.1:<sndport>). Default: a TCP
+	// server in $PULSE_SERVER; else, when a PulseAudio (or PipeWire's
+	// PulseAudio server) runs here, its TCP listener, or one loaded for
+	// the session with pactl on a free loopback port (cookie
+	// authentication only) and unloaded after it; else 127.0.0.1:4713.
+	PulseServer string
+	// PulseCookie is the local PulseAudio's cookie file, copied into the
+	// session directory on the server. Default: $PULSE_COOKIE,
+	// ~/.config/pulse/cookie, ~/.pulse-cookie (PulseAudio's own order;
+	// python-x2go looks at the last one first).
+	PulseCookie string
 
 	// NXProxy is the nxproxy binary (default /usr/bin/nxproxy).
 	NXProxy string
@@ -46,7 +62,9 @@ type Params struct {
 	// nxproxy's NX_ROOT (default ~/.x2go).
 	SessionsRoot string
 	// Env is the environment of nxproxy; it must carry DISPLAY (and
-	// XAUTHORITY for a cookie-protected display). Default: os.Environ().
+	// XAUTHORITY for a cookie-protected display). The local PulseAudio is
+	// looked for in it too (PULSE_SERVER, PULSE_COOKIE, XDG_RUNTIME_DIR,
+	// HOME) and pactl runs with it. Default: os.Environ().
 	Env []string
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/x2go-go/x2go/internal/graphics"
 	"github.com/x2go-go/x2go/internal/nxproxy"
 	"github.com/x2go-go/x2go/internal/service"
+	"github.com/x2go-go/x2go/internal/sound"
 	"github.com/x2go-go/x2go/internal/term"
 	"github.com/x2go-go/x2go/internal/tunnel"
 	"github.com/x2go-go/x2go/protocol"
@@ -33,6 +34,7 @@ type Session struct {
 	gfx       *graphics.Service
 	transport *fileshare.Transport // nil unless sharing, printing or MIME box is on
 	folders   *fileshare.Folders   // nil unless folder sharing is on
+	sound     *sound.Service       // nil without sound
 	term      *term.Session
 }
 
@@ -85,9 +87,13 @@ func NewSession(opts Options) (*Session, error) {
 }
 
 // services returns the parts of a running session, in start order: the
-// graphics first (required), then the sshfs transport and what uses it.
+// graphics first (required), then the sound forward, then the sshfs
+// transport and what uses it (python-x2go's order).
 func (s *Session) services() []service.Service {
 	svcs := []service.Service{s.gfx}
+	if snd := s.soundService(); snd != nil {
+		svcs = append(svcs, snd)
+	}
 	o := &s.opts
 	folders := o.AllowFolderSharing || len(o.ShareFolders) > 0
 	if !folders && o.Printing == nil && o.MimeBox == nil {
@@ -156,6 +162,10 @@ func (s *Session) serviceFailed(name string, err error) {
 	case "folders":
 		if h.FolderSharingNotAvailable != nil {
 			h.FolderSharingNotAvailable(s, err)
+		}
+	case "sound":
+		if h.SoundTunnelFailed != nil {
+			h.SoundTunnelFailed(s, err)
 		}
 	}
 	if h.ServiceFailed != nil {
@@ -386,7 +396,8 @@ func (s *Session) TerminateSession(ctx context.Context, name string) error {
 // ExecPublishedApplication starts exec, the command line of a published
 // application (a menu entry's Exec from PublishedApplications), detached
 // inside the running session this Session drives, with DISPLAY and
-// X2GO_SESSION set (python-x2go's exec_published_application). Its windows
+// X2GO_SESSION set, and PULSE_CLIENTCONFIG when the session's sound is
+// forwarded (python-x2go's exec_published_application). Its windows
 // appear on the local display like the session's own. It is meant for
 // sessions started as published-applications providers (Params.SessionType
 // "published"), and works in any running session.
@@ -399,7 +410,7 @@ func (s *Session) ExecPublishedApplication(ctx context.Context, exec string) err
 	if err != nil {
 		return fmt.Errorf("x2go: %w", err)
 	}
-	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: sn.Display, Name: name, Exec: exec})
+	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: sn.Display, Name: name, Exec: exec, Env: s.soundEnv()})
 	if err != nil {
 		return fmt.Errorf("x2go: %w", err)
 	}

@@ -96,6 +96,11 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		ProfileName:     pyhocaProfileName,
 		Logger:          libLog.Slog("x2gosession-pylib"),
 		Params:          pyhocaParams(opt),
+		// Like pyhoca-cli, a session without sound says so only to
+		// those who asked for more than the default log level.
+		Hooks: x2go.Hooks{SoundTunnelFailed: func(_ *x2go.Session, err error) {
+			libLog.Info("x2goterminalsession-pylib", "the session runs without sound: "+err.Error())
+		}},
 	}
 	if opt.SSHPrivKey != "" {
 		o.KeyFiles = []string{opt.SSHPrivKey}
@@ -232,10 +237,7 @@ func pyhocaParams(opt *pyhoca.Options) x2go.Params {
 		Command: opt.Command, SessionType: opt.SessionType, Geometry: opt.Geometry,
 		Link: opt.Link, Pack: opt.Pack, KbLayout: opt.KbdLayout, KbType: opt.KbdType,
 		Xinerama: opt.Xinerama, Clipboard: opt.ClipboardMode, DPI: opt.DPI,
-		Env: childEnviron(),
-		// Sound forwarding is not implemented: tell the server none, as
-		// pyhoca-cli effectively does without a local PulseAudio cookie.
-		SoundSystem: "none",
+		Env: childEnviron(), SoundSystem: opt.Sound,
 	}
 	if p.Geometry == "maximize" {
 		p.Geometry = maximizeGeometry()

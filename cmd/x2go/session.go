@@ -203,6 +203,20 @@ func (p *progress) wipe() {
 	}
 }
 
+// note prints a line of its own (a warning) above the bar.
+func (p *progress) note(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.quiet {
+		return
+	}
+	p.wipe()
+	fmt.Fprintf(p.w, "x2go: %s\n", line)
+	if p.tty && p.stage != "" {
+		p.draw()
+	}
+}
+
 // done wipes the bar, before the lines that follow it.
 func (p *progress) done() {
 	p.mu.Lock()
@@ -220,6 +234,7 @@ func isTerminal(w any) bool {
 // sessionFlags are the session parameters of x2go start and resume.
 type sessionFlags struct {
 	p                    x2go.Params
+	sound                string
 	terminateOnInterrupt bool
 }
 
@@ -236,6 +251,7 @@ func (sf *sessionFlags) register(fs *pflag.FlagSet, start bool) {
 	fs.StringVar(&sf.p.Clipboard, "clipboard", protocol.DefaultClipboard, "clipboard sharing: both, server, client or none")
 	fs.IntVar(&sf.p.DPI, "dpi", 0, "screen resolution of the session in dots per inch (default: the server's)")
 	fs.BoolVarP(&sf.p.Xinerama, "xinerama", "x", false, "let the session span several monitors")
+	fs.StringVar(&sf.sound, "sound", "auto", "the session's sound: pulse (played here through PulseAudio), none, or auto: pulse if PulseAudio runs here")
 	fs.BoolVar(&sf.terminateOnInterrupt, "terminate-on-interrupt", false, "Ctrl-C, SIGTERM and SIGHUP terminate the session instead of suspending it")
 	fs.BoolVar(&sf.terminateOnInterrupt, "terminate-on-ctrl-c", false, "same as --terminate-on-interrupt")
 	fs.MarkHidden("terminate-on-ctrl-c")
@@ -244,6 +260,22 @@ func (sf *sessionFlags) register(fs *pflag.FlagSet, start bool) {
 const attendHelp = `x2go stays with the session until it ends and prints its name on standard
 output. Ctrl-C, SIGTERM and SIGHUP suspend the session (terminate it with
 --terminate-on-interrupt); so does suspending or terminating it elsewhere.`
+
+// soundSystem resolves --sound: auto is pulse when a PulseAudio runs
+// here (the way X2Go Client and pyhoca-cli default to sound on), else
+// none, so that a computer without sound gets no warning about it.
+func (sf *sessionFlags) soundSystem() (string, error) {
+	switch sf.sound {
+	case "auto":
+		if x2go.LocalPulseAudio(sf.p.Env) {
+			return "pulse", nil
+		}
+		return "none", nil
+	case "pulse", "none":
+		return sf.sound, nil
+	}
+	return "", usageErrorf("--sound: want pulse, none or auto, not %q", sf.sound)
+}
 
 // sessionCmd is start or resume: connect, bring the session up, attend
 // it until it ends.
@@ -267,12 +299,18 @@ func sessionCmd(e *env, g *globalFlags, c *cobra.Command, start bool,
 			sf.p.Geometry = maximizeGeometry()
 		}
 		sf.p.Env = childEnviron()
+		if sf.p.SoundSystem, err = sf.soundSystem(); err != nil {
+			return err
+		}
 		conn.opts.Params = sf.p
 		if err := shf.apply(&conn.opts); err != nil {
 			return err
 		}
 		prog := &progress{w: e.stderr, tty: isTerminal(e.stderr), quiet: g.quiet}
 		conn.opts.Hooks.Progress = prog.Progress
+		conn.opts.Hooks.SoundTunnelFailed = func(_ *x2go.Session, err error) {
+			prog.note("no sound: " + strings.TrimPrefix(err.Error(), "x2go: "))
+		}
 		prog.step(fmt.Sprintf("connecting to %s@%s", conn.opts.Username, a[0][strings.LastIndex(a[0], "@")+1:]))
 		s, err := conn.connect(ctx)
 		if err != nil {

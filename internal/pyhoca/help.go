@@ -320,8 +320,10 @@ var helpSections = []helpSection{
 			server, except those providing published applications`},
 		{"--terminate-on-ctrl-c", `make Ctrl-C terminate the session; without
 			it, Ctrl-C suspends the session`},
-		{"--sound", `sound system (default: pulse); sound is not forwarded
-			yet, so the session starts without sound whatever is chosen`},
+		{"--sound", `what becomes of the session's sound: pulse plays it on
+			this computer through its PulseAudio, none leaves it off, esd
+			only tells the server (this client cannot carry EsounD sound)
+			(default: pulse)`},
 		{"--printing", `let the session print on this computer; what happens
 			to a print job is set with the printing options below`},
 		{"-F", `local folders the session may use, separated by commas; the
