@@ -3,7 +3,6 @@ package x2go
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -343,9 +342,13 @@ func (s *Session) SessionInfoByName(ctx context.Context, name string) (SessionIn
 	return s.ctrl.SessionInfoByName(ctx, name)
 }
 
-// ListDesktops returns the desktops the user may share (user@:display).
+// ListDesktops returns the desktops the user may share (user@:display):
+// the user's own X displays and the desktops of other users who offer
+// theirs (see ShareDesktop). It takes at most the control session's
+// Options.Timeouts.ListDesktops; then it fails with a *TimeoutError
+// matching ErrListDesktopsTimeout and calls Hooks.ListDesktopsTimeout.
 func (s *Session) ListDesktops(ctx context.Context) ([]string, error) {
-	return s.ctrl.ListDesktops(ctx)
+	return s.listDesktops(ctx)
 }
 
 // ListMounts returns the client folders mounted in session name.
@@ -389,26 +392,11 @@ func (s *Session) TerminateSession(ctx context.Context, name string) error {
 // X2GO_SESSION set (python-x2go's exec_published_application). Its windows
 // appear on the local display like the session's own. It is meant for
 // sessions started as published-applications providers (Params.SessionType
-// "published"), and works in any running session.
+// "published"), and works in any running session. It takes at most
+// Options.Timeouts.Exec (else a *TimeoutError matching ErrExecTimeout);
+// ControlSession.ExecPublishedApplication starts one in a session by name.
 func (s *Session) ExecPublishedApplication(ctx context.Context, exec string) error {
-	name := s.Name()
-	if name == "" || s.Status() != StatusRunning {
-		return fmt.Errorf("%w: it must be running to start an application", ErrNoActiveSession)
-	}
-	sn, err := protocol.ParseSessionName(name)
-	if err != nil {
-		return fmt.Errorf("x2go: %w", err)
-	}
-	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: sn.Display, Name: name, Exec: exec})
-	if err != nil {
-		return fmt.Errorf("x2go: %w", err)
-	}
-	ctrl, err := s.ctrl.current()
-	if err != nil {
-		return err
-	}
-	_, err = ctrl.Exec(ctx, cmd)
-	return err
+	return s.execPublished(ctx, exec)
 }
 
 // Name returns the name of the session this Session drives ("" if none).
