@@ -237,3 +237,146 @@ func TestE2EShareOwnDesktop(t *testing.T) {
 		t.Errorf("the shared desktop session is %q after the sharing, want R", st)
 	}
 }
+
+// startSharingApplet starts x2goserver-desktopsharing's applet in the
+// owner's desktop session, with desktop sharing on and no remembered
+// answers, and waits for its socket: from then on the second lab user
+// may ask to share the desktop, and the applet asks the owner in a dialog
+// on the desktop. (The applet quits when its dialog closes, there being
+// no system tray to keep it: one applet per request.)
+func startSharingApplet(t *testing.T, lab *testserver.Lab, owner *x2go.Session, desk x2go.Desktop) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	socket := "/tmp/x2godesktopsharing_@" + desk.User + "@" + desk.Display
+	lock := "/tmp/x2godesktopsharing.lock_" + desk.User + "@" + desk.Display
+	// Settings: the applet rewrites them when it ends; start clean.
+	if out, err := lab.ServerCommand(ctx, "rm -f "+socket+" "+lock+
+		" && mkdir -p ~/.x2godesktopsharing && printf '[General]\\nblacklist=\\nwhitelist=\\n' >~/.x2godesktopsharing/settings"); err != nil {
+		t.Fatalf("preparing the applet: %v %s", err, out)
+	}
+	if err := owner.ExecPublishedApplication(ctx, "x2godesktopsharing --activate-desktop-sharing"); err != nil {
+		t.Fatalf("starting the desktop sharing applet: %v", err)
+	}
+	for {
+		if _, err := lab.ServerCommand(ctx, "test -S "+socket); err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the desktop sharing applet made no socket %s", socket)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// answerDialog waits for the applet's question "Accept user <requester>
+// from host [...]?" on the owner's desktop and answers it as the owner
+// would, on the client display where the desktop is shown: a click into
+// the dialog, then Return (grant access, its default button) or Escape
+// (deny).
+func answerDialog(t *testing.T, lab *testserver.Lab, owner *x2go.Session, desk x2go.Desktop, requester string, grant bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// The dialog's title is "<requester> (<host>)"; its place on the
+	// desktop comes from the desktop's own X server.
+	re := regexp.MustCompile(`"` + regexp.QuoteMeta(requester) + ` \([^)]*\)": \([^)]*\)\s+(\d+)x(\d+)\+(\d+)\+(\d+)`)
+	var m []string
+	for m == nil {
+		tree, err := lab.ServerCommand(ctx, "DISPLAY="+desk.Display+" xwininfo -root -tree")
+		if err != nil {
+			t.Fatalf("xwininfo on %s: %v", desk, err)
+		}
+		if m = re.FindStringSubmatch(tree); m == nil {
+			if ctx.Err() != nil {
+				t.Fatalf("no sharing dialog for %s on %s:\n%s", requester, desk, tree)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	w, _ := strconv.Atoi(m[1])
+	x, _ := strconv.Atoi(m[3])
+	y, _ := strconv.Atoi(m[4])
+	key, shot := "Escape", "sharing-dialog-deny"
+	if grant {
+		key, shot = "Return", "sharing-dialog-grant"
+	}
+	screenshot(t, lab, shot)
+	wid := windowID(t, lab, owner.Title())
+	for _, args := range [][]string{
+		{"mousemove", "--window", wid, strconv.Itoa(x + w/2), strconv.Itoa(y + 12)},
+		{"click", "1"},
+		{"key", key},
+	} {
+		if out, err := xcmd(lab, "xdotool", args...); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestE2EShareOtherUsersDesktop: the second lab user asks to share the
+// first user's desktop; the first user's desktop sharing applet asks them
+// on their desktop. Granted, the shadow window appears and mirrors the
+// desktop; denied, ShareDesktop fails with ErrAccessDenied and the
+// DesktopSharingDenied hook runs.
+func TestE2EShareOtherUsersDesktop(t *testing.T) {
+	lab := testserver.Start(t)
+	lab.Lock(t)
+	lab.TerminateAll(t)
+	owner, desk := startOwnerDesktop(t, lab)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	var mu sync.Mutex
+	var denied []string
+	viewer := viewerSession(t, lab, nil, x2go.Hooks{DesktopSharingDenied: func(_ *x2go.Session, d string) {
+		mu.Lock()
+		defer mu.Unlock()
+		denied = append(denied, d)
+	}})
+	startSharingApplet(t, lab, owner, desk)
+	list, err := viewer.ListDesktops(ctx)
+	if err != nil || !slices.Contains(list, desk.String()) {
+		t.Fatalf("%s's ListDesktops = %q, %v; want %s, offered by its applet", lab.User2, list, err, desk)
+	}
+
+	// Granted.
+	shared := make(chan error, 1)
+	go func() { shared <- viewer.ShareDesktop(ctx, desk, x2go.ViewOnly) }()
+	answerDialog(t, lab, owner, desk, lab.User2, true)
+	if err := <-shared; err != nil {
+		t.Fatalf("ShareDesktop after the owner granted access: %v", err)
+	}
+	name := viewer.Name()
+	if n, err := x2go.ParseSessionName(name); err != nil || n.User != lab.User2 || n.ShadowUser != lab.User {
+		t.Fatalf("shadow session %s: %+v %v", name, n, err)
+	}
+	sessions, err := viewer.ListSessions(ctx)
+	if err != nil || !slices.ContainsFunc(sessions, func(si x2go.SessionInfo) bool { return si.Name == name && si.Status == "R" }) {
+		t.Fatalf("%s's ListSessions = %+v, %v; want the running shadow session %s", lab.User2, sessions, err, name)
+	}
+	waitWindow(t, lab, `"`+viewer.Title()+`"`, true, 30*time.Second)
+	showsDesktop(t, lab, desk, windowID(t, lab, viewer.Title()), [3]int{0, 160, 0})
+	windowShot(t, lab, windowID(t, lab, viewer.Title()), "shadow-other-user")
+	if err := viewer.Terminate(ctx); err != nil {
+		t.Fatalf("Terminate the shadow session: %v", err)
+	}
+	waitWindow(t, lab, `"`+viewer.Title()+`"`, false, 15*time.Second)
+
+	// Denied.
+	startSharingApplet(t, lab, owner, desk)
+	go func() { shared <- viewer.ShareDesktop(ctx, desk, x2go.FullAccess) }()
+	answerDialog(t, lab, owner, desk, lab.User2, false)
+	if err := <-shared; !errors.Is(err, x2go.ErrAccessDenied) {
+		t.Fatalf("ShareDesktop after the owner denied access: %v, want ErrAccessDenied", err)
+	}
+	mu.Lock()
+	if len(denied) != 1 || denied[0] != desk.String() {
+		t.Errorf("DesktopSharingDenied hook: %q", denied)
+	}
+	mu.Unlock()
+	if st := serverStatus(t, lab, owner.Name()); st != "R" {
+		t.Errorf("the shared desktop session is %q after the sharing, want R", st)
+	}
+}
