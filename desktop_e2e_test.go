@@ -14,6 +14,7 @@ import (
 
 	"github.com/x2go-go/x2go"
 	"github.com/x2go-go/x2go/internal/testserver"
+	"go.uber.org/goleak"
 )
 
 // startOwnerDesktop starts a desktop session (an xterm in it, no window
@@ -165,6 +166,8 @@ func TestE2EShareOwnDesktop(t *testing.T) {
 	lab := testserver.Start(t)
 	lab.Lock(t)
 	lab.TerminateAll(t)
+	ignore := goleak.IgnoreCurrent() // checked after the sessions' cleanup
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	owner, desk := startOwnerDesktop(t, lab)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -324,6 +327,8 @@ func TestE2EShareOtherUsersDesktop(t *testing.T) {
 	lab := testserver.Start(t)
 	lab.Lock(t)
 	lab.TerminateAll(t)
+	ignore := goleak.IgnoreCurrent() // checked after the sessions' cleanup
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	owner, desk := startOwnerDesktop(t, lab)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -46,7 +46,7 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 	var labXterm x2go.MenuEntry
 	for _, entries := range menu {
 		for _, e := range entries {
-			if e.Exec == "xterm -T x2go-lab-published-xterm" {
+			if e.Exec == "xterm -name x2go-lab-xterm" {
 				labXterm = e
 			}
 		}
