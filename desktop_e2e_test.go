@@ -276,45 +276,61 @@ func startSharingApplet(t *testing.T, lab *testserver.Lab, owner *x2go.Session, 
 // from host [...]?" on the owner's desktop and answers it as the owner
 // would, on the client display where the desktop is shown: a click into
 // the dialog, then Return (grant access, its default button) or Escape
-// (deny).
+// (deny). An answer that did not close the dialog (sent while it was
+// still being drawn) is given again.
 func answerDialog(t *testing.T, lab *testserver.Lab, owner *x2go.Session, desk x2go.Desktop, requester string, grant bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	// The dialog's title is "<requester> (<host>)"; its place on the
-	// desktop comes from the desktop's own X server.
-	re := regexp.MustCompile(`"` + regexp.QuoteMeta(requester) + ` \([^)]*\)": \([^)]*\)\s+(\d+)x(\d+)\+(\d+)\+(\d+)`)
-	var m []string
-	for m == nil {
-		tree, err := lab.ServerCommand(ctx, "DISPLAY="+desk.Display+" xwininfo -root -tree")
-		if err != nil {
-			t.Fatalf("xwininfo on %s: %v", desk, err)
-		}
-		if m = re.FindStringSubmatch(tree); m == nil {
-			if ctx.Err() != nil {
-				t.Fatalf("no sharing dialog for %s on %s:\n%s", requester, desk, tree)
-			}
-			time.Sleep(300 * time.Millisecond)
-		}
-	}
-	w, _ := strconv.Atoi(m[1])
-	x, _ := strconv.Atoi(m[3])
-	y, _ := strconv.Atoi(m[4])
 	key, shot := "Escape", "sharing-dialog-deny"
 	if grant {
 		key, shot = "Return", "sharing-dialog-grant"
 	}
-	screenshot(t, lab, shot)
-	wid := windowID(t, lab, owner.Title())
-	for _, args := range [][]string{
-		{"mousemove", "--window", wid, strconv.Itoa(x + w/2), strconv.Itoa(y + 12)},
-		{"click", "1"},
-		{"key", key},
-	} {
-		if out, err := xcmd(lab, "xdotool", args...); err != nil {
-			t.Fatalf("xdotool %v: %v %s", args, err, out)
+	// The dialog's title is "<requester> (<host>)"; its place on the
+	// desktop comes from the desktop's own X server.
+	re := regexp.MustCompile(`(0x[0-9a-f]+) "` + regexp.QuoteMeta(requester) + ` \([^)]*\)": \([^)]*\)\s+(\d+)x(\d+)\+(\d+)\+(\d+)`)
+	display := "DISPLAY=" + desk.Display + " "
+	answers := 0
+	for {
+		tree, err := lab.ServerCommand(ctx, display+"xwininfo -root -tree")
+		if err != nil {
+			t.Fatalf("xwininfo on %s: %v", desk, err)
 		}
-		time.Sleep(200 * time.Millisecond)
+		m := re.FindStringSubmatch(tree)
+		switch {
+		case m == nil && answers > 0:
+			return // answered: the dialog is gone
+		case m == nil:
+		case answers == 3:
+			t.Fatalf("the sharing dialog on %s did not take the answer %s", desk, key)
+		default:
+			if info, _ := lab.ServerCommand(ctx, display+"xwininfo -id "+m[1]); !strings.Contains(info, "IsViewable") {
+				break
+			}
+			if answers == 0 {
+				screenshot(t, lab, shot)
+			}
+			w, _ := strconv.Atoi(m[2])
+			x, _ := strconv.Atoi(m[4])
+			y, _ := strconv.Atoi(m[5])
+			wid := windowID(t, lab, owner.Title())
+			for _, args := range [][]string{
+				{"mousemove", "--window", wid, strconv.Itoa(x + w/2), strconv.Itoa(y + 12)},
+				{"click", "1"},
+				{"key", key},
+			} {
+				if out, err := xcmd(lab, "xdotool", args...); err != nil {
+					t.Fatalf("xdotool %v: %v %s", args, err, out)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			answers++
+			time.Sleep(time.Second)
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no sharing dialog for %s on %s:\n%s", requester, desk, tree)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
 
