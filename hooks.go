@@ -88,6 +88,8 @@ type Hooks struct {
 	// (HOOK_desktop_sharing_denied).
 	DesktopSharingDenied func(s *Session, desktop string)
 	// ListDesktopsTimeout: the server did not list its desktops within
-	// Options.Timeouts.ListDesktops (HOOK_list_desktops_timeout).
+	// Options.Timeouts.ListDesktops (HOOK_list_desktops_timeout), in
+	// Session.ListDesktops or ShareDesktop. (ControlSession.ListDesktops
+	// only returns the error: it has no Session to report.)
 	ListDesktopsTimeout func(s *Session)
 }

@@ -13,7 +13,9 @@ const DefaultQueryTimeout = 20 * time.Second
 // Timeouts are the time limits of server queries that can hang: scripts
 // that probe X displays, read many files, or start programs on the
 // server. A zero field means DefaultQueryTimeout. When a limit passes,
-// the query fails with a *TimeoutError; the connection stays up.
+// the query fails with a *TimeoutError; the connection stays up. The
+// queries of a control session (listing desktops, reading the menu) use
+// the Options it was made with, also for the Sessions that share it.
 type Timeouts struct {
 	// ListDesktops bounds x2golistdesktops (ListDesktops, and the check
 	// ShareDesktop makes first).
