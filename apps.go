@@ -65,17 +65,3 @@ func (c *ControlSession) execIn(ctx context.Context, name string, display int, e
 	})
 	return err
 }
-
-// execPublished is ExecPublishedApplication of the session this Session
-// drives.
-func (s *Session) execPublished(ctx context.Context, exec string) error {
-	name := s.Name()
-	if name == "" || s.Status() != StatusRunning {
-		return fmt.Errorf("%w: it must be running to start an application", ErrNoActiveSession)
-	}
-	sn, err := protocol.ParseSessionName(name)
-	if err != nil {
-		return fmt.Errorf("x2go: %w", err)
-	}
-	return s.ctrl.execIn(ctx, name, sn.Display, exec, s.opts.Timeouts.Exec)
-}

@@ -3,6 +3,7 @@ package x2go
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -392,11 +393,28 @@ func (s *Session) TerminateSession(ctx context.Context, name string) error {
 // X2GO_SESSION set (python-x2go's exec_published_application). Its windows
 // appear on the local display like the session's own. It is meant for
 // sessions started as published-applications providers (Params.SessionType
-// "published"), and works in any running session. It takes at most
-// Options.Timeouts.Exec (else a *TimeoutError matching ErrExecTimeout);
-// ControlSession.ExecPublishedApplication starts one in a session by name.
+// "published"), and works in any running session.
 func (s *Session) ExecPublishedApplication(ctx context.Context, exec string) error {
-	return s.execPublished(ctx, exec)
+	name := s.Name()
+	if name == "" || s.Status() != StatusRunning {
+		return fmt.Errorf("%w: it must be running to start an application", ErrNoActiveSession)
+	}
+	sn, err := protocol.ParseSessionName(name)
+	if err != nil {
+		return fmt.Errorf("x2go: %w", err)
+	}
+	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: sn.Display, Name: name, Exec: exec})
+	if err != nil {
+		return fmt.Errorf("x2go: %w", err)
+	}
+	ctrl, err := s.ctrl.current()
+	if err != nil {
+		return err
+	}
+	_, err = bounded(ctx, s.opts.Timeouts.Exec, ErrExecTimeout, func(ctx context.Context) (string, error) {
+		return ctrl.Exec(ctx, cmd)
+	})
+	return err
 }
 
 // Name returns the name of the session this Session drives ("" if none).
