@@ -86,6 +86,12 @@ func (s *Session) listDesktops(ctx context.Context) ([]string, error) {
 // calls Hooks.DesktopSharingDenied and fails with an error matching
 // ErrAccessDenied. A desktop that went away during the start gives an
 // error matching ErrDesktopGone.
+//
+// The shadow session is listed among the user's sessions. Its agent runs
+// as the desktop's owner, so for another user's desktop the server's
+// terminate script cannot stop it; Terminate still ends the sharing, as
+// the agent ends when its graphics connection goes, and the server drops
+// the listing a few seconds later (x2gocleansessions).
 func (s *Session) ShareDesktop(ctx context.Context, desktop Desktop, mode ShareMode) error {
 	want := desktop.String()
 	owner, display, err := protocol.SplitDesktop(want)
