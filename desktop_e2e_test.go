@@ -380,10 +380,21 @@ func TestE2EShareOtherUsersDesktop(t *testing.T) {
 	waitWindow(t, lab, `"`+viewer.Title()+`"`, true, 30*time.Second)
 	showsDesktop(t, lab, desk, windowID(t, lab, viewer.Title()), [3]int{0, 160, 0})
 	windowShot(t, lab, windowID(t, lab, viewer.Title()), "shadow-other-user")
+	// The shadow agent runs as the owner: x2goterminate-session of the
+	// requester cannot signal it, yet it must end with the sharing.
+	si, err := viewer.SessionInfoByName(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := viewer.Terminate(ctx); err != nil {
 		t.Fatalf("Terminate the shadow session: %v", err)
 	}
 	waitWindow(t, lab, `"`+viewer.Title()+`"`, false, 15*time.Second)
+	for end := time.Now().Add(15 * time.Second); processAlive(si.AgentPID); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the shadow agent %d of %s still runs after Terminate", si.AgentPID, name)
+		}
+	}
 
 	// Denied.
 	startSharingApplet(t, lab, owner, desk)
