@@ -482,13 +482,15 @@ func (c *ControlSession) SessionInfoByName(ctx context.Context, name string) (Se
 	return ctrl.FindSession(ctx, name)
 }
 
-// ListDesktops returns the desktops the user may share (user@:display).
+// ListDesktops returns the desktops the user may share (user@:display),
+// within Options.Timeouts.ListDesktops (else a *TimeoutError matching
+// ErrListDesktopsTimeout).
 func (c *ControlSession) ListDesktops(ctx context.Context) ([]string, error) {
 	ctrl, err := c.current()
 	if err != nil {
 		return nil, err
 	}
-	return ctrl.ListDesktops(ctx)
+	return bounded(ctx, c.opts.Timeouts.ListDesktops, ErrListDesktopsTimeout, ctrl.ListDesktops)
 }
 
 // ListMounts returns the client folders mounted in session name.
@@ -500,20 +502,52 @@ func (c *ControlSession) ListMounts(ctx context.Context, name string) ([]Mount, 
 	return ctrl.ListMounts(ctx, name)
 }
 
+// The published applications are read from the server once per
+// connection and kept, as python-x2go keeps its menu;
+// RefreshPublishedApplications reads them again. Reading them is bounded
+// by Options.Timeouts.Menu (else a *TimeoutError matching ErrMenuTimeout).
+
+// PublishedApplicationsText returns the published applications as the
+// server sends them: x2gogetapps' output (python-x2go's very_raw form).
+func (c *ControlSession) PublishedApplicationsText(ctx context.Context) (string, error) {
+	return c.appsText(ctx, false)
+}
+
+// RefreshPublishedApplications reads the published applications from the
+// server again (python-x2go's refresh), e.g. after the server's
+// administrator changed them.
+func (c *ControlSession) RefreshPublishedApplications(ctx context.Context) error {
+	_, err := c.appsText(ctx, true)
+	return err
+}
+
+func (c *ControlSession) appsText(ctx context.Context, refresh bool) (string, error) {
+	ctrl, err := c.current()
+	if err != nil {
+		return "", err
+	}
+	return bounded(ctx, c.opts.Timeouts.Menu, ErrMenuTimeout, func(ctx context.Context) (string, error) {
+		return ctrl.ApplicationsText(ctx, refresh)
+	})
+}
+
 // PublishedApplicationsRaw returns the published applications as the
-// server describes them (x2gogetapps), icons decoded.
+// server describes them (x2gogetapps), icons decoded (python-x2go's raw
+// form).
 func (c *ControlSession) PublishedApplicationsRaw(ctx context.Context) ([]Application, error) {
 	ctrl, err := c.current()
 	if err != nil {
 		return nil, err
 	}
-	return ctrl.Applications(ctx)
+	return bounded(ctx, c.opts.Timeouts.Menu, ErrMenuTimeout, func(ctx context.Context) ([]Application, error) {
+		return ctrl.Applications(ctx, false)
+	})
 }
 
 // PublishedApplications returns the published applications menu for
-// language lang (e.g. "de_DE"; "" = English), grouped into categories as
-// python-x2go does; with at most maxNoSubmenus entries (default 10) all go
-// into category "TOP".
+// language lang (e.g. "de_DE"; "" = the names without a language), grouped
+// into categories as python-x2go does; with at most maxNoSubmenus entries
+// (default 10) all go into category "TOP". Entries carry their icons.
 func (c *ControlSession) PublishedApplications(ctx context.Context, lang string, maxNoSubmenus int) (Menu, error) {
 	apps, err := c.PublishedApplicationsRaw(ctx)
 	if err != nil {

@@ -2,6 +2,8 @@ package x2go
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/x2go-go/x2go/internal/control"
 	"github.com/x2go-go/x2go/internal/nxproxy"
@@ -68,8 +70,16 @@ var (
 	ErrNoSuchCommand = term.ErrNoSuchCommand
 	// ErrSessionLimit: the server's per-user session limit is reached.
 	ErrSessionLimit = protocol.ErrSessionLimit
-	// ErrAccessDenied: the owner refused desktop sharing.
+	// ErrAccessDenied: the owner refused desktop sharing (or runs no
+	// desktop sharing applet that could ask them).
 	ErrAccessDenied = protocol.ErrAccessDenied
+	// ErrNoSuchDesktop: the desktop to share is not among those the
+	// server offers (ListDesktops); nothing was started.
+	ErrNoSuchDesktop = errors.New("x2go: no such desktop to share")
+	// ErrDesktopGone: the desktop to share was offered, but it went away
+	// while the shadow session was being started (python-x2go: "the
+	// session on desktop … is seemingly dead").
+	ErrDesktopGone = errors.New("x2go: the desktop to share is gone")
 	// ErrTunnel: the graphics port forward could not be opened.
 	ErrTunnel = tunnel.ErrDialFailed
 	// ErrProxyExited: nxproxy ended (see *nxproxy.ExitError in the chain).
@@ -82,6 +92,36 @@ var (
 	// ErrSessionActive: this Session already drives a running session.
 	ErrSessionActive = term.ErrSessionActive
 )
+
+// Server queries that may hang have a time limit (Options.Timeouts); when
+// it passes, they fail with a *TimeoutError matching ErrTimeout and one of
+// these.
+var (
+	// ErrTimeout is matched by every *TimeoutError.
+	ErrTimeout = errors.New("x2go: the server did not answer in time")
+	// ErrListDesktopsTimeout: x2golistdesktops did not answer in time.
+	ErrListDesktopsTimeout = fmt.Errorf("%w: listing the desktops to share", ErrTimeout)
+	// ErrMenuTimeout: x2gogetapps (the published applications) did not
+	// answer in time.
+	ErrMenuTimeout = fmt.Errorf("%w: reading the published applications", ErrTimeout)
+	// ErrExecTimeout: starting a published application did not return in
+	// time.
+	ErrExecTimeout = fmt.Errorf("%w: starting an application", ErrTimeout)
+)
+
+// TimeoutError is a server query cut short by its time limit. It matches
+// ErrTimeout, its Op (ErrListDesktopsTimeout, ErrMenuTimeout,
+// ErrExecTimeout) and context.DeadlineExceeded.
+type TimeoutError struct {
+	Op    error         // which query
+	Limit time.Duration // its time limit
+	Err   error         // the error the deadline caused
+}
+
+func (e *TimeoutError) Error() string { return fmt.Sprintf("%v (limit %v)", e.Op, e.Limit) }
+
+// Unwrap returns Op and Err, for errors.Is and errors.As.
+func (e *TimeoutError) Unwrap() []error { return []error{e.Op, e.Err} }
 
 // HostKeyError is the error for an unknown or changed host key; its
 // Changed field tells which.

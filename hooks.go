@@ -86,4 +86,15 @@ type Hooks struct {
 	StatusChanged func(s *Session, change StatusChange)
 	// Progress reports start and resume progress 0..100, -1 on failure.
 	Progress func(s *Session, percent int)
+	// NoSuchDesktop: ShareDesktop was asked for a desktop the server does
+	// not offer for sharing (HOOK_no_such_desktop); nothing was started.
+	NoSuchDesktop func(s *Session, desktop string)
+	// DesktopSharingDenied: the owner of the desktop refused to share it
+	// (HOOK_desktop_sharing_denied).
+	DesktopSharingDenied func(s *Session, desktop string)
+	// ListDesktopsTimeout: the server did not list its desktops within
+	// Options.Timeouts.ListDesktops (HOOK_list_desktops_timeout), in
+	// Session.ListDesktops or ShareDesktop. (ControlSession.ListDesktops
+	// only returns the error: it has no Session to report.)
+	ListDesktopsTimeout func(s *Session)
 }

@@ -129,17 +129,23 @@ func waitWindow(t *testing.T, lab *testserver.Lab, want string, present bool, d 
 // screenshot saves the lab display as a PNG test artifact.
 func screenshot(t *testing.T, lab *testserver.Lab, name string) string {
 	t.Helper()
-	dir := os.Getenv("X2GO_TEST_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "x2go-test-artifacts")
-	}
-	os.MkdirAll(dir, 0o755)
-	file := filepath.Join(dir, name+".png")
+	file := screenshotPath(name)
 	if out, err := xcmd(lab, "import", "-window", "root", file); err != nil {
 		t.Fatalf("screenshot: %v %s", err, out)
 	}
 	t.Logf("screenshot: %s", file)
 	return file
+}
+
+// screenshotPath is where the test artifact name goes: a PNG in
+// $X2GO_TEST_ARTIFACTS (default <tmp>/x2go-test-artifacts).
+func screenshotPath(name string) string {
+	dir := os.Getenv("X2GO_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "x2go-test-artifacts")
+	}
+	os.MkdirAll(dir, 0o755)
+	return filepath.Join(dir, name+".png")
 }
 
 // serverStatus returns the status letter the server lists for name, "" if absent.

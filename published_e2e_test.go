@@ -1,9 +1,11 @@
 package x2go_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,10 +15,12 @@ import (
 )
 
 // TestE2EPublishedApplicationsSession starts a published-applications
-// provider session (type P), which shows nothing by itself, then starts
-// the menu's XTerm entry in it: the xterm's window appears on the client
-// display and goes away when the session is suspended; terminating the
-// suspended session removes its local session directory.
+// provider session (type P), which shows nothing by itself, reads the menu
+// (the lab's own entry with its icon and German name), then starts the
+// menu's XTerm entry in it: the xterm's window appears on the client
+// display, goes away when the session is suspended and comes back when it
+// is resumed; terminating the suspended session removes its local session
+// directory.
 func TestE2EPublishedApplicationsSession(t *testing.T) {
 	lab := testserver.Start(t)
 	lab.Lock(t)
@@ -35,9 +39,20 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	menu, err := s.PublishedApplications(ctx, "", 0)
+	menu, err := s.PublishedApplications(ctx, "de_DE.UTF-8", 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var labXterm x2go.MenuEntry
+	for _, entries := range menu {
+		for _, e := range entries {
+			if e.Exec == "xterm -name x2go-lab-xterm" {
+				labXterm = e
+			}
+		}
+	}
+	if labXterm.Name != "Labor-XTerm" || !strings.HasPrefix(labXterm.Comment, "Ein vom") || !bytes.HasPrefix(labXterm.Icon, []byte("/* XPM */")) {
+		t.Fatalf("the lab's published xterm in German: %q %q, icon %d bytes %q", labXterm.Name, labXterm.Comment, len(labXterm.Icon), labXterm.Icon[:min(len(labXterm.Icon), 9)])
 	}
 	var xterm string
 	for _, entries := range menu {
@@ -60,8 +75,6 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 	t.Logf("published %q mapped its window %v after the call", xterm, took)
 	screenshot(t, lab, "published-xterm")
 
-	// Suspended, then terminated without showing it again: the local
-	// session directory must go all the same.
 	dir := s.LocalSessionDir()
 	if err := s.Suspend(ctx); err != nil {
 		t.Fatal(err)
@@ -72,6 +85,19 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("local session dir of the suspended session: %v", err)
+	}
+	// Resumed like any session: the application is still there.
+	if err := s.Resume(ctx, name); err != nil {
+		t.Fatalf("Resume: %v", err)
+	}
+	waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	if st := serverStatus(t, lab, name); st != "R" {
+		t.Fatalf("server lists %s as %q after resume, want R", name, st)
+	}
+	// Suspended again, then terminated without showing it again: the local
+	// session directory must go all the same.
+	if err := s.Suspend(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if err := s.Terminate(ctx); err != nil {
 		t.Fatal(err)

@@ -353,9 +353,13 @@ func (s *Session) SessionInfoByName(ctx context.Context, name string) (SessionIn
 	return s.ctrl.SessionInfoByName(ctx, name)
 }
 
-// ListDesktops returns the desktops the user may share (user@:display).
+// ListDesktops returns the desktops the user may share (user@:display):
+// the user's own X displays and the desktops of other users who offer
+// theirs (see ShareDesktop). It takes at most the control session's
+// Options.Timeouts.ListDesktops; then it fails with a *TimeoutError
+// matching ErrListDesktopsTimeout and calls Hooks.ListDesktopsTimeout.
 func (s *Session) ListDesktops(ctx context.Context) ([]string, error) {
-	return s.ctrl.ListDesktops(ctx)
+	return s.listDesktops(ctx)
 }
 
 // ListMounts returns the client folders mounted in session name.
@@ -418,7 +422,9 @@ func (s *Session) ExecPublishedApplication(ctx context.Context, exec string) err
 	if err != nil {
 		return err
 	}
-	_, err = ctrl.Exec(ctx, cmd)
+	_, err = bounded(ctx, s.opts.Timeouts.Exec, ErrExecTimeout, func(ctx context.Context) (string, error) {
+		return ctrl.Exec(ctx, cmd)
+	})
 	return err
 }
 

@@ -107,6 +107,8 @@ type Options struct {
 	// (default 30s); waiting for a person (CheckHostKey, PassphrasePrompt)
 	// does not count.
 	ConnectTimeout time.Duration
+	// Timeouts bound the server queries that may hang.
+	Timeouts Timeouts
 
 	// ProfileName names the session profile in logs and hooks.
 	ProfileName string

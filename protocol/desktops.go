@@ -52,3 +52,15 @@ func validDesktop(d string) bool {
 func HasDesktop(list []string, desktop string) bool {
 	return slices.Contains(list, desktop) || slices.Contains(list, desktop+".0")
 }
+
+// SplitDesktop splits a desktop named as x2golistdesktops names it,
+// <user>@:<display>[.<screen>], into its owner and its display
+// (":<display>[.<screen>]", the form ShadowCommand takes). The user part
+// may itself contain '@'. Anything else is an ErrInvalidValue.
+func SplitDesktop(desktop string) (owner, display string, err error) {
+	if !validDesktop(desktop) {
+		return "", "", invalid("desktop", desktop, "<user>@:<display>[.<screen>]")
+	}
+	i := strings.LastIndex(desktop, "@:")
+	return desktop[:i], desktop[i+1:], nil
+}

@@ -251,7 +251,7 @@ func TestCompletionCandidates(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"s"}, []string{"share", "shared", "start", "suspend"}},
+		{[]string{"s"}, []string{"share", "share-desktop", "shared", "start", "suspend"}},
 		{[]string{"list", "--js"}, []string{"--json"}},
 		{[]string{"suspend", "-p", "1", "127.0.0.1", ""}, []string{"ALL"}},
 		{[]string{"resume", "--non-interactive", "-p", "1", "127.0.0.1", ""}, []string{"NEWEST", "OLDEST"}},

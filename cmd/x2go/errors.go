@@ -21,6 +21,7 @@ const (
 	exitNoSession   = 20
 	exitAuth        = 54
 	exitNotX2Go     = 57
+	exitDenied      = 58
 	exitInterrupted = 130
 	exitNoCommand   = 255
 )
@@ -32,9 +33,10 @@ const exitStatusHelp = `Exit status:
   2    wrong command line
   3    the server's host key is unknown or has changed
   11   the server cannot be reached
-  20   no such session
+  20   no such session, or no such desktop to share
   54   the login was refused
   57   the server has no X2Go server installed
+  58   the desktop's owner refused to share it
   130  interrupted
   255  the server cannot run the session command`
 
@@ -64,8 +66,10 @@ func exitCode(err error) int {
 		return exitConnect
 	case errors.Is(err, x2go.ErrNotX2GoServer):
 		return exitNotX2Go
-	case errors.Is(err, x2go.ErrNoSuchSession):
+	case errors.Is(err, x2go.ErrNoSuchSession), errors.Is(err, x2go.ErrNoSuchDesktop):
 		return exitNoSession
+	case errors.Is(err, x2go.ErrAccessDenied):
+		return exitDenied
 	case errors.Is(err, x2go.ErrNoSuchCommand):
 		return exitNoCommand
 	case errors.Is(err, context.Canceled):
@@ -114,6 +118,12 @@ func explain(err error, o *x2go.Options) string {
 		return fmt.Sprintf("%s has no X2Go server installed; install the x2goserver package there (x2go check %s tells more)", where, where)
 	case errors.Is(err, x2go.ErrNoSuchCommand):
 		return fmt.Sprintf("%v; install the program on the server, or name another with -c", err)
+	case errors.Is(err, x2go.ErrNoSuchDesktop):
+		return fmt.Sprintf("%v; x2go desktops %s lists the desktops you may share", err, where)
+	case errors.Is(err, x2go.ErrAccessDenied):
+		return fmt.Sprintf("%v: its owner refused, or runs no desktop sharing applet (x2godesktopsharing) that could ask them", err)
+	case errors.Is(err, x2go.ErrTimeout):
+		return fmt.Sprintf("%v; %s may be overloaded, try again later", err, where)
 	case errors.Is(err, x2go.ErrSessionLimit):
 		return fmt.Sprintf("%s allows you no more sessions; resume one (x2go resume), or end one (x2go terminate)", where)
 	case errors.As(err, &se):

@@ -76,11 +76,6 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		log.Error("PyHocaCLI", "session profiles, brokers and --from-stdin are not supported by this client yet")
 		return 31
 	}
-	if opt.ShareDesktop != "" {
-		log.Error("PyHocaCLI", "desktop sharing (-D) is not supported by this client yet")
-		return 54
-	}
-
 	log.Untagged(pyhoca.LevelNotice, "preparing requested X2Go session")
 	log.Notice("PyHocaCLI", "preparing requested X2Go session")
 	libLog.Notice("x2gosessregistry-pylib", "registering X2Go session "+pyhocaProfileName+"...")
@@ -180,11 +175,18 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		return pyhocaEndSessions(ctx, log, s, name, terminate, code, target)
 	}
 
-	// new / resume: the process lives as long as the session.
+	// new / resume / share: the process lives as long as the session.
 	log.Notice("PyHocaCLI", "give the X2Go session some time to come up...")
-	r := &runner{s: s, say: pyhocaNarrator{log: log, libLog: libLog}, terminateOnInterrupt: opt.TerminateOnCtrlC}
+	say := pyhocaNarrator{log: log, libLog: libLog, sharing: opt.ShareDesktop != ""}
+	r := &runner{s: s, say: say, terminateOnInterrupt: opt.TerminateOnCtrlC || say.sharing}
 	var startErr error
 	switch {
+	case say.sharing:
+		code, err := pyhocaShareDesktop(ctx, say, s, opt.ShareDesktop, opt.ShareMode)
+		if code != 0 {
+			return code
+		}
+		startErr = err
 	case opt.Resume != "":
 		name, err := pickSession(ctx, s, opt.Resume)
 		if err != nil {

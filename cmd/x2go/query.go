@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/x2go-go/x2go"
+	"github.com/x2go-go/x2go/protocol"
 )
 
 // annotationSessionWords lists (blank separated) the words a command
@@ -242,18 +243,41 @@ versions (component: version) and features (names).`,
 }
 
 func appsCmd(e *env, g *globalFlags) *cobra.Command {
-	var lang string
+	var lang, startEntry, inSession string
+	var raw bool
 	c := queryCmd(e, g, &cobra.Command{
 		Use:   "apps [user@]host[:port]",
-		Short: "Show the server's published applications",
-		Long: `Show the menu of applications the server publishes, by category.
-With --json: an object from category to a list of {name, comment, exec,
-icon_base64}.`,
-		Example: "  x2go apps --lang de_DE alice@server.example.com",
+		Short: "Show the server's published applications, or start one",
+		Long: `Show the menu of applications the server publishes, by category, with names
+and comments in your language (--lang, default: from LC_ALL, LC_MESSAGES or
+LANG). With --json: an object from category to a list of {name, comment,
+exec, icon_base64}. With --raw: the server's own description (x2gogetapps).
+
+With --start ENTRY: start the menu entry ENTRY (its name, in any language,
+or its command) in your published applications session on the server, the
+newest running one or --session NAME. Its windows appear where that session
+is shown, e.g. by a running x2go start -t published.`,
+		Example: `  x2go apps --lang de_DE alice@server.example.com
+  x2go start -t published alice@server.example.com &
+  x2go apps --start XTerm alice@server.example.com`,
 	}, 0, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
+		if raw {
+			text, err := s.PublishedApplicationsText(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(e.stdout, text)
+			return err
+		}
+		if lang == "" {
+			lang = localeLang(e.getenv)
+		}
 		menu, err := s.PublishedApplications(ctx, lang, 10)
 		if err != nil {
 			return err
+		}
+		if startEntry != "" {
+			return startApp(ctx, e, g, s, menu, startEntry, inSession)
 		}
 		cats := make([]string, 0, len(menu))
 		for c := range menu {
@@ -286,8 +310,87 @@ icon_base64}.`,
 		}
 		return nil
 	})
-	c.Flags().StringVar(&lang, "lang", "", "language of the names and comments, e.g. de_DE")
+	c.Flags().StringVar(&lang, "lang", "", "language of the names and comments, e.g. de_DE (default: from the locale)")
+	c.Flags().BoolVar(&raw, "raw", false, "print the server's description of the applications as it sends it")
+	c.Flags().StringVar(&startEntry, "start", "", "start this menu entry (name or command) in your running published applications session")
+	c.Flags().StringVar(&inSession, "session", "", "with --start: the published applications session to start it in (default: your newest running one)")
 	return c
+}
+
+// localeLang is the language of the locale the environment names (LC_ALL,
+// LC_MESSAGES, LANG, the first one set), e.g. "de_DE.UTF-8"; "" for C and
+// POSIX.
+func localeLang(getenv func(string) string) string {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(k); v != "" {
+			if v == "C" || v == "POSIX" || strings.HasPrefix(v, "C.") {
+				return ""
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// startApp starts the menu entry named want in a running published
+// applications session of the user: by name, without showing the session
+// here (ControlSession.ExecPublishedApplication). Whoever shows the
+// session (an x2go start -t published, another client) shows the
+// application's windows.
+func startApp(ctx context.Context, e *env, g *globalFlags, s *x2go.Session, menu x2go.Menu, want, session string) error {
+	var found []x2go.MenuEntry
+	for _, entries := range menu {
+		for _, m := range entries {
+			if strings.EqualFold(m.Name, want) || m.Exec == want {
+				found = append(found, m)
+			}
+		}
+	}
+	if len(found) == 0 {
+		// Any language: the entry's names in the server's description.
+		apps, err := s.PublishedApplicationsRaw(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range apps {
+			for _, kv := range a.Entries {
+				if (kv.Key == "Name" || strings.HasPrefix(kv.Key, "Name[")) && strings.EqualFold(kv.Value, want) {
+					if m, ok := protocol.MenuEntryFor(a, ""); ok {
+						found = append(found, m)
+					}
+					break
+				}
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return usageErrorf("no published application %q; x2go apps lists them", want)
+	case 1:
+	default:
+		return usageErrorf("%q names %d published applications; give its command instead", want, len(found))
+	}
+	if session == "" {
+		list, err := s.ListSessions(ctx)
+		if err != nil {
+			return err
+		}
+		for _, si := range x2go.SortByTimestamp(list) {
+			if n, err := x2go.ParseSessionName(si.Name); err == nil && n.Type == protocol.TypePublished && si.Status == protocol.StatusRunning {
+				session = si.Name // the newest wins
+			}
+		}
+		if session == "" {
+			return fmt.Errorf("%w: no published applications session of yours runs on %s; start one with x2go start -t published", x2go.ErrNoSuchSession, s.ServerHostname())
+		}
+	}
+	if err := s.ControlSession().ExecPublishedApplication(ctx, session, found[0].Exec); err != nil {
+		return err
+	}
+	if !g.quiet {
+		fmt.Fprintf(e.stderr, "x2go: started %s in %s\n", found[0].Name, session)
+	}
+	return nil
 }
 
 func mountsCmd(e *env, g *globalFlags) *cobra.Command {

@@ -67,6 +67,7 @@ const rootExample = `  x2go list alice@server.example.com
   x2go terminate alice@server.example.com ALL
   x2go list --json server.example.com | jq -r '.[].name'
   x2go check alice@server.example.com
+  x2go share-desktop alice@server.example.com alice@:51
   X2GO_SSH_PASSWORD=... x2go list alice@server.example.com`
 
 // newRootCmd builds the command tree, writing to e.
@@ -97,7 +98,7 @@ func newRootCmd(e *env, g *globalFlags) *cobra.Command {
 		&cobra.Group{ID: "server", Title: "Server:"},
 		&cobra.Group{ID: "other", Title: "Other commands:"})
 	for _, c := range []*cobra.Command{
-		listCmd(e, g), startCmd(e, g), resumeCmd(e, g), endCmd(e, g, "suspend"), endCmd(e, g, "terminate"),
+		listCmd(e, g), startCmd(e, g), resumeCmd(e, g), shareDesktopCmd(e, g), endCmd(e, g, "suspend"), endCmd(e, g, "terminate"),
 		cleanCmd(e, g), mountsCmd(e, g), shareCmd(e, g, "share"), shareCmd(e, g, "unshare"), sharedCmd(e, g),
 	} {
 		c.GroupID = "sessions"

@@ -86,13 +86,19 @@ func (r *runner) attend(ctx context.Context) int {
 
 // pyhocaNarrator speaks pyhoca-cli's log lines, for the front ends that
 // read them.
-type pyhocaNarrator struct{ log, libLog *pyhoca.Logger }
+type pyhocaNarrator struct {
+	log, libLog *pyhoca.Logger
+	sharing     bool // the session shows a shared desktop (-D)
+}
 
 func (n pyhocaNarrator) attending(s *x2go.Session, terminate bool) {
 	n.libLog.Notice("x2gosession-pylib", fmt.Sprintf("Using session %s as master session for profile %s.", s.Name(), s.ProfileName()))
-	if terminate {
+	switch {
+	case n.sharing:
+		n.log.Notice("PyHocaCLI", "Press CTRL+C to end desktop sharing for this session...")
+	case terminate:
 		n.log.Notice("PyHocaCLI", "Press CTRL+C to terminate the running session...")
-	} else {
+	default:
 		n.log.Notice("PyHocaCLI", "Press CTRL+C to suspend the running session...")
 	}
 }

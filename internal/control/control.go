@@ -65,6 +65,7 @@ type Session struct {
 	mu       sync.Mutex
 	features []string
 	versions map[string]string
+	apps     *string // x2gogetapps' output, once fetched
 }
 
 // New makes conn a control session: it fetches the user's home directory
@@ -218,17 +219,44 @@ func (s *Session) ListMounts(ctx context.Context, name string) ([]protocol.Mount
 	return protocol.ParseMounts(out)
 }
 
-// Applications returns the published applications as x2gogetapps
-// describes them, icons decoded.
-func (s *Session) Applications(ctx context.Context) ([]protocol.Application, error) {
+// ApplicationsText returns the output of x2gogetapps, the published
+// applications as the server describes them. It is fetched once per
+// control session and kept (python-x2go caches the menu the same way);
+// refresh fetches it anew.
+func (s *Session) ApplicationsText(ctx context.Context, refresh bool) (string, error) {
+	s.mu.Lock()
+	cached := s.apps
+	s.mu.Unlock()
+	if cached != nil && !refresh {
+		return *cached, nil
+	}
 	if err := s.RequireFeature(ctx, protocol.FeaturePublishedApplications); err != nil {
-		return nil, err
+		return "", err
 	}
 	out, err := s.output(ctx, protocol.GetAppsCmd())
 	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.apps = &out
+	s.mu.Unlock()
+	return out, nil
+}
+
+// Applications returns the published applications (ApplicationsText
+// parsed), icons decoded. Output that cannot be parsed is not kept.
+func (s *Session) Applications(ctx context.Context, refresh bool) ([]protocol.Application, error) {
+	out, err := s.ApplicationsText(ctx, refresh)
+	if err != nil {
 		return nil, err
 	}
-	return protocol.ParseApplications(out)
+	apps, err := protocol.ParseApplications(out)
+	if err != nil {
+		s.mu.Lock()
+		s.apps = nil
+		s.mu.Unlock()
+	}
+	return apps, err
 }
 
 // SuspendSession suspends the server session called name, whichever

@@ -46,6 +46,14 @@ type Lab struct {
 	RSAPEMKey    string // RSA 2048 private key, PEM (PKCS#1), unencrypted
 	RSAPEMEncKey string // RSA 2048 private key, PEM (PKCS#1), encrypted with Passphrase
 
+	// User2 is a second X2Go user on the server, with its own password
+	// and key (Key2, ed25519, OpenSSH format; User's keys do not log it
+	// in). Both users are in x2goserver-desktopsharing's group, so User2
+	// may ask to share User's desktop.
+	User2     string
+	Password2 string
+	Key2      string
+
 	KnownHosts       string // the lab's host keys as "[127.0.0.1]:port" entries
 	KnownHostsHashed string // the same, hashed (ssh-keygen -H)
 
@@ -115,6 +123,9 @@ func start() (*Lab, error) {
 	if lab.Passphrase, err = readSecret(vars["X2GO_LAB_PASSPHRASE_FILE"]); err != nil {
 		return nil, err
 	}
+	if lab.Password2, err = readSecret(vars["X2GO_LAB_PASSWORD2_FILE"]); err != nil {
+		return nil, err
+	}
 	return lab, nil
 }
 
@@ -178,6 +189,8 @@ func parseEnvFile(path string) (*Lab, map[string]string, error) {
 		Port:             num("X2GO_LAB_PORT"),
 		KbdIntPort:       num("X2GO_LAB_KBDINT_PORT"),
 		User:             get("X2GO_LAB_USER"),
+		User2:            get("X2GO_LAB_USER2"),
+		Key2:             get("X2GO_LAB_KEY2"),
 		Key:              get("X2GO_LAB_KEY"),
 		RSAKey:           get("X2GO_LAB_RSA_KEY"),
 		ECDSAKey:         get("X2GO_LAB_ECDSA_KEY"),
@@ -194,6 +207,7 @@ func parseEnvFile(path string) (*Lab, map[string]string, error) {
 	}
 	get("X2GO_LAB_PASSWORD_FILE")
 	get("X2GO_LAB_PASSPHRASE_FILE")
+	get("X2GO_LAB_PASSWORD2_FILE")
 	if len(missing) > 0 {
 		return nil, nil, fmt.Errorf("%s: missing or invalid: %s", path, strings.Join(missing, ", "))
 	}
@@ -257,13 +271,18 @@ func (l *Lab) Lock(t testing.TB) {
 // side, without SSH (su - <user> -c <cmd>), and returns its standard output.
 // It needs root. The error includes the command's standard error.
 func (l *Lab) ServerCommand(ctx context.Context, cmd string) (string, error) {
-	c := exec.CommandContext(ctx, "su", "-", l.User, "-c", cmd)
+	return l.ServerCommandAs(ctx, l.User, cmd)
+}
+
+// ServerCommandAs is ServerCommand as user (l.User or l.User2).
+func (l *Lab) ServerCommandAs(ctx context.Context, user, cmd string) (string, error) {
+	c := exec.CommandContext(ctx, "su", "-", user, "-c", cmd)
 	var stdout, stderr bytes.Buffer
 	c.Stdout = &stdout
 	c.Stderr = &stderr
 	if err := c.Run(); err != nil {
 		return stdout.String(), fmt.Errorf("su - %s -c %q: %w (stderr: %s)",
-			l.User, cmd, err, strings.TrimSpace(stderr.String()))
+			user, cmd, err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
 }
@@ -289,7 +308,8 @@ func (l *Lab) Sessions(t testing.TB) []string {
 	return lines
 }
 
-// TerminateAll terminates every X2Go session of the lab user and removes
+// TerminateAll terminates every X2Go session of the lab users (User and
+// User2), stops the desktop sharing applets of User's sessions and removes
 // stale mount records (scripts/lab reset).
 func (l *Lab) TerminateAll(t testing.TB) {
 	t.Helper()

@@ -117,6 +117,29 @@ func TestLabEndToEnd(t *testing.T) {
 		_ = lab.Sessions(t) // must not fail
 	})
 
+	t.Run("second user", func(t *testing.T) {
+		if lab.User2 == "" || lab.User2 == lab.User || lab.Password2 == "" {
+			t.Fatalf("second user: %q (password set: %v)", lab.User2, lab.Password2 != "")
+		}
+		login := func(key string) (string, error) {
+			args := sshArgs(lab, lab.Port, lab.KnownHosts, "-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes")
+			args[len(args)-1] = lab.User2 + "@" + lab.Host
+			return runSSH(t, os.Environ(), append(args, "id -nG; x2golistsessions")...)
+		}
+		out, err := login(lab.Key2)
+		if err != nil || !strings.Contains(out, "x2godesktopsharing") {
+			t.Fatalf("%s with its key: %v\n%s (want a member of x2godesktopsharing)", lab.User2, err, out)
+		}
+		if out, err := login(lab.Key); err == nil {
+			t.Errorf("%s logged in with %s's key:\n%s", lab.User2, lab.User, out)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if out, err := lab.ServerCommandAs(ctx, lab.User2, "id -un"); err != nil || strings.TrimSpace(out) != lab.User2 {
+			t.Errorf("ServerCommandAs(%s, id -un) = %q, %v", lab.User2, out, err)
+		}
+	})
+
 	t.Run("agent binds loopback only", func(t *testing.T) {
 		f, err := os.Open("/etc/x2go/x2goagent.options")
 		if err != nil {
