@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // The native reader: OpenSSH's readconf.c rules for the keywords this
@@ -316,12 +315,12 @@ func checkPerm(f *os.File) error {
 	if err != nil {
 		return err
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
+	uid, ok := fileUID(fi)
 	if !ok {
 		return nil
 	}
-	if (st.Uid != 0 && int(st.Uid) != os.Getuid()) || fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("owner %d, mode %v", st.Uid, fi.Mode().Perm())
+	if (uid != 0 && uid != os.Getuid()) || fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("owner %d, mode %v", uid, fi.Mode().Perm())
 	}
 	return nil
 }
