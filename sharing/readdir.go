@@ -86,15 +86,15 @@ func (l *dirLister) ListAt(ls []os.FileInfo, off int64) (int, error) {
 }
 
 // nameReply answers READDIR request id with the next entries, as many
-// as fit in about max bytes (at least one), or with SSH_FX_EOF at the
+// as fit in limit bytes (at least one), or with SSH_FX_EOF at the
 // end of the directory, or with the error status of a failed read.
 // Entries read ahead are not given out once the share is removed.
-func (l *dirLister) nameReply(id uint32, max int) []byte {
+func (l *dirLister) nameReply(id uint32, limit int) []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var pkt []byte
 	err := l.sh.use(func(*root) (err error) {
-		pkt, err = l.names(id, max)
+		pkt, err = l.names(id, limit)
 		return err
 	})
 	if err != nil {
@@ -106,7 +106,7 @@ func (l *dirLister) nameReply(id uint32, max int) []byte {
 
 // names builds nameReply's answer; it fails only if no entry could be
 // read.
-func (l *dirLister) names(id uint32, max int) ([]byte, error) {
+func (l *dirLister) names(id uint32, limit int) ([]byte, error) {
 	now := time.Now()
 	pkt := make([]byte, 13, 16*1024) // length, type, id, count: set below
 	count := 0
@@ -122,7 +122,7 @@ func (l *dirLister) names(id uint32, max int) ([]byte, error) {
 		}
 		mark := len(pkt)
 		pkt = appendNameEntry(pkt, l.buf[0], now)
-		if count > 0 && len(pkt) > max {
+		if count > 0 && len(pkt) > limit {
 			pkt = pkt[:mark]
 			break
 		}
