@@ -75,8 +75,9 @@
 // the directory's fd. A packet-level filter between the channel and the
 // request server supplies what that server lacks: the permissions of
 // OPEN and MKDIR (so `mkdir -m 700` on the mount gives 0700),
-// fsync@openssh.com, and an extension list without hardlink; it also
-// batches replies into few SSH packets. Extensions offered:
+// fsync@openssh.com, and an extension list without hardlink; it answers
+// READDIR itself with up to 32 KiB of entries per reply (pkg/sftp gives
+// 100, slowly), and it batches replies into few SSH packets. Extensions offered:
 // posix-rename@openssh.com, statvfs@openssh.com, fsync@openssh.com.
 //
 // Linux only: New fails with ErrUnsupported elsewhere.

@@ -374,34 +374,47 @@ func relativePath(from, to string) string {
 
 // Filelist answers OPENDIR (method List) and STAT.
 func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
-	if r.Method == "Stat" {
+	switch r.Method {
+	case "List":
+		l, err := h.opendir(r.Filepath)
+		if err != nil {
+			h.wire.bindDir(r.Filepath, nil)
+			return nil, err
+		}
+		h.wire.bindDir(r.Filepath, l)
+		return l, nil
+	case "Stat":
 		if fi := h.virtual(r.Filepath); fi != nil {
 			return listerAt{fi}, nil
 		}
-	}
-	sh, rel, err := h.lookup(r.Filepath)
-	if err != nil {
-		return nil, status(strings.ToLower(r.Method), r.Filepath, err)
-	}
-	switch r.Method {
-	case "List":
-		var d *os.File
-		err = sh.use(func(rt *root) (err error) {
-			d, err = rt.openDir(rel, r.Filepath)
-			return err
-		})
+		sh, rel, err := h.lookup(r.Filepath)
 		if err != nil {
-			return nil, status("opendir", r.Filepath, err)
+			return nil, status("stat", r.Filepath, err)
 		}
-		if !sh.track(d) {
-			d.Close()
-			return nil, status("opendir", r.Filepath, errNotShared)
-		}
-		return &dirLister{d: d, sh: sh, name: r.Filepath}, nil
-	case "Stat":
 		return h.stat(sh, rel, r.Filepath, true)
 	}
 	return nil, status(strings.ToLower(r.Method), r.Filepath, syscall.ENOSYS)
+}
+
+// opendir opens the directory p for listing.
+func (h *handlers) opendir(p string) (*dirLister, error) {
+	sh, rel, err := h.lookup(p)
+	if err != nil {
+		return nil, status("opendir", p, err)
+	}
+	var d *os.File
+	err = sh.use(func(rt *root) (err error) {
+		d, err = rt.openDir(rel, p)
+		return err
+	})
+	if err != nil {
+		return nil, status("opendir", p, err)
+	}
+	if !sh.track(d) {
+		d.Close()
+		return nil, status("opendir", p, errNotShared)
+	}
+	return &dirLister{d: d, sh: sh, name: p}, nil
 }
 
 // Lstat answers LSTAT.
@@ -513,53 +526,4 @@ func (l listerAt) ListAt(ls []os.FileInfo, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
-}
-
-// dirLister pages through an open directory: each READDIR reads the next
-// batch of names and lstats them relative to the directory's fd.
-type dirLister struct {
-	d    *os.File
-	sh   *share
-	name string
-	next int64
-	eof  bool
-	mu   sync.Mutex
-}
-
-func (l *dirLister) ListAt(ls []os.FileInfo, off int64) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if off != l.next {
-		return 0, status("readdir", l.name, syscall.EINVAL)
-	}
-	n := 0
-	for n < len(ls) && !l.eof {
-		infos, err := readDirPlus(l.d, len(ls)-n)
-		for _, fi := range infos {
-			ls[n] = fi
-			n++
-		}
-		if err == io.EOF {
-			l.eof = true
-		} else if err != nil {
-			if n > 0 {
-				break
-			}
-			return 0, status("readdir", l.name, err)
-		}
-	}
-	l.next += int64(n)
-	if l.eof {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-// Close closes the directory.
-func (l *dirLister) Close() error {
-	l.sh.untrack(l.d)
-	if err := l.d.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
-		return status("closedir", l.name, err)
-	}
-	return nil
 }

@@ -517,6 +517,7 @@ func (fi *fileInfo) IsDir() bool        { return fi.st.Mode&unix.S_IFMT == unix.
 func (fi *fileInfo) Sys() any           { return nil }
 func (fi *fileInfo) Uid() uint32        { return fi.st.Uid }
 func (fi *fileInfo) Gid() uint32        { return fi.st.Gid }
+func (fi *fileInfo) Nlink() uint64      { return uint64(fi.st.Nlink) }
 
 // Mode converts the st_mode bits as package os does.
 func (fi *fileInfo) Mode() fs.FileMode {

@@ -29,6 +29,12 @@ import (
 //   - Its VERSION reply offers hardlink@openssh.com, which this server
 //     always refuses; the wire rewrites the list (drops hardlink, adds
 //     fsync) without touching pkg/sftp's process-wide extension setting.
+//   - Its READDIR answers carry at most 100 entries and cost several
+//     allocations and an fmt.Sprintf per entry: most of the server's
+//     time when sshfs lists a large directory. The wire learns which
+//     directory lister a handle string stands for (as for fsync) and
+//     answers READDIR on it itself, with as many entries as fit in
+//     maxNameReply bytes, encoded straight into the reply.
 //
 // It also buffers both directions: requests are read from the channel in
 // large chunks, and replies are gathered and written by one goroutine, so
@@ -52,6 +58,9 @@ type wire struct {
 	mkdirs   []pendingMkdir // likewise MKDIRs
 	byID     map[uint32]*handle
 	byHandle map[string]*handle
+	opendirs []pendingDir // OPENDIRs passed on whose handler has not run yet
+	dirByID  map[uint32]*dirLister
+	dirs     map[string]*dirLister // by handle string
 
 	out     []byte // replies: out[:done] complete packets, then a partial one
 	spare   []byte
@@ -69,6 +78,12 @@ type pendingOpen struct {
 	hasPerm bool
 }
 
+// pendingDir is what the wire saw of an OPENDIR request.
+type pendingDir struct {
+	id   uint32
+	path string // cleaned as pkg/sftp cleans it
+}
+
 // pendingMkdir is what the wire saw of a MKDIR request.
 type pendingMkdir struct {
 	path    string
@@ -82,9 +97,12 @@ const (
 	fxpVersion  = 2
 	fxpOpen     = 3
 	fxpClose    = 4
+	fxpOpendir  = 11
+	fxpReaddir  = 12
 	fxpMkdir    = 14
 	fxpStatus   = 101
 	fxpHandle   = 102
+	fxpName     = 104
 	fxpExtended = 200
 
 	fxfRead   = 0x01
@@ -96,8 +114,10 @@ const (
 	attrSize   = 0x01
 	attrUIDGID = 0x02
 	attrPerm   = 0x04
+	attrTimes  = 0x08
 
 	fxOK      = 0
+	fxEOF     = 1
 	fxFailure = 4
 
 	// maxPacket is the largest request accepted, as in pkg/sftp.
@@ -107,6 +127,9 @@ const (
 	maxOut = 1 << 20
 	// readBuffer is the size of the request read buffer.
 	readBuffer = 256 * 1024
+	// maxNameReply is about the largest NAME reply the wire makes for a
+	// READDIR: every client takes 32 KiB (sshfs up to 128 KiB).
+	maxNameReply = 32 * 1024
 )
 
 // errWireClosed is returned by Write after the wire was closed.
@@ -119,6 +142,8 @@ func newWire(ch io.ReadWriteCloser, log *slog.Logger) *wire {
 		log:      log,
 		byID:     make(map[uint32]*handle),
 		byHandle: make(map[string]*handle),
+		dirByID:  make(map[uint32]*dirLister),
+		dirs:     make(map[string]*dirLister),
 		flushed:  make(chan struct{}),
 	}
 	w.cond = sync.NewCond(&w.mu)
@@ -165,11 +190,18 @@ func (w *wire) next() error {
 			w.noteOpen(body[1:])
 		case fxpMkdir:
 			w.noteMkdir(body[1:])
+		case fxpOpendir:
+			w.noteOpendir(body[1:])
+		case fxpReaddir:
+			if w.readdir(body[1:]) {
+				continue // answered here
+			}
 		case fxpClose:
 			if _, rest, ok := getUint32(body[1:]); ok {
 				if h, _, ok := getString(rest); ok {
 					w.mu.Lock()
 					delete(w.byHandle, string(h))
+					delete(w.dirs, string(h))
 					w.mu.Unlock()
 				}
 			}
@@ -234,6 +266,22 @@ func (w *wire) noteMkdir(b []byte) {
 	w.mu.Unlock()
 }
 
+// noteOpendir records an OPENDIR (pkg/sftp passes every one to the
+// handler's Filelist).
+func (w *wire) noteOpendir(b []byte) {
+	id, b, ok := getUint32(b)
+	if !ok {
+		return
+	}
+	name, _, ok := getString(b)
+	if !ok {
+		return
+	}
+	w.mu.Lock()
+	w.opendirs = append(w.opendirs, pendingDir{id: id, path: cleanRequestPath(string(name))})
+	w.mu.Unlock()
+}
+
 // attrPerms extracts the permissions from an ATTRS structure.
 func attrPerms(b []byte) (uint32, bool) {
 	flags, b, ok := getUint32(b)
@@ -287,6 +335,29 @@ func (w *wire) popMkdir(p string) (pendingMkdir, bool) {
 	return pm, true
 }
 
+// bindDir is called by the OPENDIR handler running for p, with its
+// directory lister or nil if it failed. The wire remembers the lister
+// until the HANDLE reply names its handle. If what the wire saw disagrees
+// with the handler's request (a bug), READDIR on the handle is left to
+// pkg/sftp.
+func (w *wire) bindDir(p string, l *dirLister) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.opendirs) == 0 {
+		w.log.Error("sftp: OPENDIR handler ran for a request the wire did not see", "handler", p)
+		return
+	}
+	pd := w.opendirs[0]
+	w.opendirs = w.opendirs[1:]
+	if pd.path != p {
+		w.log.Error("sftp: OPENDIR seen on the wire does not match the handler's request", "wire", pd.path, "handler", p)
+		return
+	}
+	if l != nil {
+		w.dirByID[pd.id] = l
+	}
+}
+
 // bind remembers the open file of the OPEN request id until its HANDLE
 // reply names the handle.
 func (w *wire) bind(id uint32, h *handle) {
@@ -309,6 +380,33 @@ func (w *wire) unbind(h *handle) {
 			delete(w.byID, k)
 		}
 	}
+}
+
+// readdir answers a READDIR on a directory handle the wire knows, after
+// every earlier request has been answered (pkg/sftp's worker would also
+// have run it after the earlier requests other than READ and WRITE). It
+// reports whether it answered; READDIR on other handles goes on to
+// pkg/sftp, which refuses it.
+func (w *wire) readdir(b []byte) bool {
+	id, b, ok := getUint32(b)
+	if !ok {
+		return false
+	}
+	name, _, ok := getString(b)
+	if !ok {
+		return false
+	}
+	w.mu.Lock()
+	for w.inflight > 0 && !w.closing && w.werr == nil {
+		w.cond.Wait()
+	}
+	l := w.dirs[string(name)]
+	w.mu.Unlock()
+	if l == nil {
+		return false
+	}
+	w.reply(l.nameReply(id, maxNameReply))
+	return true
 }
 
 // extended handles the extended requests the wire answers itself and
@@ -422,11 +520,16 @@ func (w *wire) replyDone(n int) {
 						delete(w.byID, id)
 						w.byHandle[string(name)] = h
 					}
+					if l := w.dirByID[id]; l != nil {
+						delete(w.dirByID, id)
+						w.dirs[string(name)] = l
+					}
 				}
 			}
 		case fxpStatus:
 			if id, _, ok := getUint32(pkt[5:]); ok {
 				delete(w.byID, id)
+				delete(w.dirByID, id)
 			}
 		}
 	}

@@ -20,6 +20,7 @@ import (
 type rawSFTP struct {
 	t    *testing.T
 	conn net.Conn
+	srv  *Server
 }
 
 // startRaw runs the request server of a Server with share /s on one end
@@ -49,7 +50,7 @@ func startRaw(t *testing.T) (*rawSFTP, string) {
 		<-done
 		srv.Close()
 	})
-	return &rawSFTP{t: t, conn: b}, dir
+	return &rawSFTP{t: t, conn: b, srv: srv}, dir
 }
 
 // send writes one packet of type typ with payload.

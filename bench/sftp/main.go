@@ -67,10 +67,11 @@ func main() {
 	dir := flag.String("dir", os.TempDir(), "where the shared folders go (needs 2x size free)")
 	only := flag.String("only", "", "run only write+read (\"transfer\") or only \"list\"")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (both Go SSH servers run in it)")
-	via := flag.String("via", "lab", `how sshfs reaches the servers: "lab" (a reverse forward on the lab's sshd, as in a session) or "direct" (a loopback port)`)
+	via := flag.String("via", "lab", `how sshfs reaches the servers: "lab" (a reverse forward on the lab's sshd, as in a session), "lab-forward-only" (the same on a connection that has run no command) or "direct" (a loopback port)`)
 	flag.Parse()
-	if *via == "lab" {
-		fwd, err := dialLab()
+	switch *via {
+	case "lab", "lab-forward-only":
+		fwd, err := dialLab(*via == "lab")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench/sftp: the lab's sshd (scripts/lab up; or -via direct):", err)
 			os.Exit(1)
@@ -82,6 +83,13 @@ func main() {
 			return fwd.ListenRemote(ctx, "127.0.0.1:0")
 		}
 		viaText = "a reverse forward of the lab's OpenSSH sshd (as in an X2Go session)"
+		if *via == "lab-forward-only" {
+			viaText = "a reverse forward of the lab's OpenSSH sshd on a connection that ran no command (sshd keeps Nagle on)"
+		}
+	case "direct":
+	default:
+		fmt.Fprintf(os.Stderr, "bench/sftp: -via %q: want lab, lab-forward-only or direct\n", *via)
+		os.Exit(2)
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -321,6 +329,25 @@ func withMount(t *target, work string, fn func(mnt string) error) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("sshfs did not mount: %s", stderr.String())
 		}
+	}
+	// sshfs mounts before it starts ssh and SFTP; the first request on
+	// the mount waits for both. Make that one here, so that the timed
+	// operations do not include the SSH handshake.
+	ready := make(chan error, 1)
+	go func() {
+		_, err := os.Stat(mnt)
+		ready <- err
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			return fmt.Errorf("sshfs did not connect: %v: %s", err, stderr.String())
+		}
+	case err := <-exited:
+		exited <- err
+		return fmt.Errorf("sshfs exited: %v: %s", err, stderr.String())
+	case <-time.After(time.Until(deadline)):
+		return fmt.Errorf("sshfs did not connect: %s", stderr.String())
 	}
 	return fn(mnt)
 }
@@ -596,8 +623,16 @@ var (
 	viaText = "a loopback port"
 )
 
-// dialLab logs in to the lab's sshd (scripts/lab) as its test user.
-func dialLab() (*sshconn.Conn, error) {
+// dialLab logs in to the lab's sshd (scripts/lab) as its test user. With
+// session it then runs a command, as an X2Go session does long before it
+// asks for the sshfs forward: sshd (before OpenSSH 10.1) sets TCP_NODELAY
+// on a client's connection only when the first session channel starts a
+// command. Without it sshd's Nagle algorithm holds each request it
+// forwards behind its own unacknowledged window adjustment, which the
+// client's kernel acknowledges only after its delayed-ACK timeout
+// (40 ms on Linux): reads through such a forward crawl at a few MiB/s
+// for any SFTP server (see README.md).
+func dialLab(session bool) (*sshconn.Conn, error) {
 	b, err := os.ReadFile("/var/tmp/x2go-lab/lab.env")
 	if err != nil {
 		return nil, err
@@ -611,9 +646,17 @@ func dialLab() (*sshconn.Conn, error) {
 	port, _ := strconv.Atoi(env["X2GO_LAB_PORT"])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return sshconn.Dial(ctx, sshconn.Config{
+	conn, err := sshconn.Dial(ctx, sshconn.Config{
 		Host: env["X2GO_LAB_HOST"], Port: port, User: env["X2GO_LAB_USER"],
 		Auth:     sshconn.Auth{KeyFiles: []string{env["X2GO_LAB_KEY"]}},
 		HostKeys: sshconn.HostKeyConfig{KnownHostsFiles: []string{env["X2GO_LAB_KNOWN_HOSTS"]}},
 	})
+	if err != nil || !session {
+		return conn, err
+	}
+	if _, err := conn.Run(ctx, "true"); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
