@@ -56,8 +56,8 @@ printf '%s\n' "${COMPREPLY[@]}"`
 		}
 		return strings.Fields(string(out))
 	}
-	if got := complete("x2go s"); strings.Join(got, " ") != "start suspend" {
-		t.Errorf("x2go s<Tab>: %q", got)
+	if got := complete("x2go su"); strings.Join(got, " ") != "suspend" {
+		t.Errorf("x2go su<Tab>: %q", got)
 	}
 	got := complete("x2go ")
 	for _, name := range subcommands(t) {

@@ -464,7 +464,9 @@ func (s *Session) startRun(ctx context.Context, conn service.Conn, info service.
 				stopParts(ctx, s.log, r.parts)
 				return nil, fmt.Errorf("x2go: %s of %s did not come up: %w", svc.Name(), info.Name, err)
 			}
-			s.log.Warn("a part of the session failed to start", "part", svc.Name(), "err", err)
+			// Reported through Hooks.ServiceFailed; the caller decides how
+			// loud it is (pyhoca-cli, say, stays quiet about sound).
+			s.log.Debug("a part of the session failed to start", "part", svc.Name(), "err", err)
 			if h := s.cfg.Hooks.ServiceFailed; h != nil {
 				h(svc.Name(), err)
 			}
@@ -596,7 +598,7 @@ func (s *Session) watchOptional(r *run, p part) {
 		return
 	}
 	err := p.inst.Err()
-	s.log.Warn("a part of the session ended", "part", p.name, "name", r.name, "err", err)
+	s.log.Debug("a part of the session ended", "part", p.name, "name", r.name, "err", err)
 	if h := s.cfg.Hooks.ServiceFailed; h != nil {
 		h(p.name, fmt.Errorf("x2go: %s of %s ended: %w", p.name, r.name, err))
 	}
