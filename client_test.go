@@ -8,8 +8,8 @@ package x2go_test
 import (
 	"context"
 	"errors"
-	"net"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
