@@ -67,7 +67,10 @@ func ProfileOptions(base Options, sp profile.SessionParams, printingFile *profil
 	p.KbLayout, p.KbType = sp.KbdLayout, sp.KbdType
 	p.Clipboard, p.DPI, p.Xinerama = sp.Clipboard, sp.DPI, sp.Xinerama
 	p.SoundSystem = sp.SoundSystem
-	p.XDMCPServer = sp.XDMCPServer
+	p.XDMCPServer = ""
+	if sp.Command == "XDMCP" { // the server queries it for XDMCP sessions only
+		p.XDMCPServer = sp.XDMCPServer
+	}
 	o.Params = p
 
 	o.ShareFolders, o.AllowFolderSharing = nil, false

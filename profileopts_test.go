@@ -58,7 +58,7 @@ func TestProfileOptionsDesktop(t *testing.T) {
 		Params: x2go.Params{
 			Command: "XFCE", SessionType: "desktop", Geometry: "1024x768", Link: "lan", Pack: "16m-jpeg-9",
 			DPI: 120, KbLayout: "de", KbType: "pc105/de", Clipboard: "both", SoundSystem: "pulse",
-			XDMCPServer: "localhost", NXProxy: "/opt/nxproxy", SessionsRoot: "/tmp/s",
+			NXProxy: "/opt/nxproxy", SessionsRoot: "/tmp/s",
 		},
 		ShareFolders: []string{"/home/alice/Documents"}, AllowFolderSharing: true,
 	}
