@@ -320,58 +320,13 @@ func (c *Client) ReloadProfiles(ctx context.Context) (*profile.Sessions, error) 
 }
 
 // RegisterProfile registers a Session for the profile called nameOrID
-// (a name, else an ID): its options are ClientOptions.Defaults with the
-// profile laid over them (ProfileOptions), then edit, if given, changes
-// what the caller wants otherwise (python-x2go's overriding keyword
-// arguments; pyhoca-cli's -u, -c, -g with -P).
-//
-// With a Broker, the broker is asked where to connect (SelectSession):
-// its server and port replace the profile's, a private key it hands out
-// (or the acceptance of BrokerSigner's public key) is then the only key
-// used, for the jump host too, and a session it names is the one
-// StartSession resumes (BrokerSelection tells it). A broker that cannot
-// be reached or has no server fails the registration.
+// (a name, else an ID) with the options ResolveProfile gives; edit, if
+// given, then changes what the caller wants otherwise (python-x2go's
+// overriding keyword arguments; pyhoca-cli's -u, -c, -g with -P).
 func (c *Client) RegisterProfile(ctx context.Context, nameOrID string, edit func(*Options)) (*Session, error) {
-	profiles, err := c.Profiles(ctx)
-	if err != nil && profiles == nil {
-		return nil, err
-	}
-	p, err := profiles.Profile(nameOrID)
-	if err != nil {
-		return nil, fmt.Errorf("x2go: session profile %q: %w", nameOrID, err)
-	}
-	sp, err := p.Params()
-	if err != nil {
-		return nil, fmt.Errorf("x2go: session profile %q: %w", nameOrID, err)
-	}
-	var sel *broker.Selection
-	if c.opts.Broker != nil {
-		if sel, err = c.opts.Broker.SelectSession(ctx, p.ID()); err != nil {
-			return nil, fmt.Errorf("x2go: session profile %q: %w", nameOrID, err)
-		}
-		sp.Server = sel.Server
-		if sel.Port != 0 {
-			sp.Port = sel.Port
-		}
-	}
-	o, err := ProfileOptions(c.opts.Defaults, sp, c.opts.Printing)
+	o, sel, err := c.ResolveProfile(ctx, nameOrID)
 	if err != nil {
 		return nil, err
-	}
-	if sel != nil {
-		signer, err := sel.Signer()
-		if err != nil {
-			return nil, fmt.Errorf("x2go: session profile %q: the broker's key: %w", nameOrID, err)
-		}
-		if signer == nil && sel.PublicKeyAccepted {
-			signer = c.opts.BrokerSigner
-		}
-		if signer != nil {
-			o.Signers, o.KeyFiles, o.LookForKeys, o.AllowAgent = []ssh.Signer{signer}, nil, false, false
-			if o.Jump != nil {
-				o.Jump.ReuseAuth = true
-			}
-		}
 	}
 	if edit != nil {
 		edit(&o)
@@ -384,6 +339,61 @@ func (c *Client) RegisterProfile(ctx context.Context, nameOrID string, edit func
 	e.sel = sel
 	c.mu.Unlock()
 	return s, nil
+}
+
+// ResolveProfile returns the Options of a session of the profile called
+// nameOrID (a name, else an ID): ClientOptions.Defaults with the profile
+// laid over them (ProfileOptions).
+//
+// With a Broker, the broker is asked where to connect (SelectSession) and
+// its answer is returned too: its server and port replace the profile's,
+// a private key it hands out (or the acceptance of BrokerSigner's public
+// key) is then the only key used, for the jump host too, and a session it
+// names is the one to resume (StartSession does). A broker that cannot be
+// reached or has no server to offer is an error.
+func (c *Client) ResolveProfile(ctx context.Context, nameOrID string) (Options, *broker.Selection, error) {
+	profiles, err := c.Profiles(ctx)
+	if err != nil && profiles == nil {
+		return Options{}, nil, err
+	}
+	p, err := profiles.Profile(nameOrID)
+	if err != nil {
+		return Options{}, nil, fmt.Errorf("x2go: session profile %q: %w", nameOrID, err)
+	}
+	sp, err := p.Params()
+	if err != nil {
+		return Options{}, nil, fmt.Errorf("x2go: session profile %q: %w", nameOrID, err)
+	}
+	var sel *broker.Selection
+	if c.opts.Broker != nil {
+		if sel, err = c.opts.Broker.SelectSession(ctx, p.ID()); err != nil {
+			return Options{}, nil, fmt.Errorf("x2go: session profile %q: %w", nameOrID, err)
+		}
+		sp.Server = sel.Server
+		if sel.Port != 0 {
+			sp.Port = sel.Port
+		}
+	}
+	o, err := ProfileOptions(c.opts.Defaults, sp, c.opts.Printing)
+	if err != nil {
+		return Options{}, nil, err
+	}
+	if sel != nil {
+		signer, err := sel.Signer()
+		if err != nil {
+			return Options{}, nil, fmt.Errorf("x2go: session profile %q: the broker's key: %w", nameOrID, err)
+		}
+		if signer == nil && sel.PublicKeyAccepted {
+			signer = c.opts.BrokerSigner
+		}
+		if signer != nil {
+			o.Signers, o.KeyFiles, o.LookForKeys, o.AllowAgent = []ssh.Signer{signer}, nil, false, false
+			if o.Jump != nil {
+				o.Jump.ReuseAuth = true
+			}
+		}
+	}
+	return o, sel, nil
 }
 
 // BrokerSelection returns the broker's answer for a Session registered by
