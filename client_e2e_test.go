@@ -448,6 +448,7 @@ func TestE2ETwentySessions(t *testing.T) {
 	each("connect", func(s *x2go.Session) error { return s.Connect(ctx) })
 	each("start", func(s *x2go.Session) error { return s.Start(ctx) })
 	waitXterms(t, lab, n)
+	tileXterms(t, lab)
 	screenshot(t, lab, "client-twenty-sessions")
 	if k := sshConnsTo(t, lab.Port); k != 1 {
 		t.Fatalf("%d SSH connections for %d sessions, want 1", k, n)
@@ -514,4 +515,23 @@ func TestE2ETwentySessions(t *testing.T) {
 	if pids := nxproxyChildren(); len(pids) != 0 {
 		t.Errorf("nxproxy processes left: %v", pids)
 	}
+}
+
+// tileXterms moves the xterm windows on the lab display into a grid, so
+// that a screenshot shows every one of them (rootless windows all open at
+// the top left corner).
+func tileXterms(t *testing.T, lab *testserver.Lab) {
+	t.Helper()
+	out, err := xcmd(lab, "xdotool", "search", "--onlyvisible", "--class", "xterm")
+	if err != nil {
+		t.Logf("xdotool search: %v %s", err, out)
+		return
+	}
+	for i, id := range strings.Fields(out) {
+		x, y := (i%5)*250, (i/5)*250
+		if out, err := xcmd(lab, "xdotool", "windowmove", id, fmt.Sprint(x), fmt.Sprint(y)); err != nil {
+			t.Logf("xdotool windowmove %s: %v %s", id, err, out)
+		}
+	}
+	time.Sleep(time.Second) // let the agents redraw
 }
