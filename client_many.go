@@ -91,20 +91,41 @@ func (c *Client) endMatching(ctx context.Context, match func(SessionInfo) bool, 
 			r.Err = err
 			return
 		}
-		var errs []error
+		// A few at a time: each end runs server commands over the one
+		// connection, and the server's scripts take their time.
+		var chosen []SessionInfo
 		for _, si := range list {
-			if !match(si) || (!terminate && si.Status == "S") {
-				continue
+			if match(si) && (terminate || si.Status != "S") {
+				chosen = append(chosen, si)
 			}
-			if err := c.endOn(ctx, ce, si.Name, terminate); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", si.Name, err))
-				continue
+		}
+		errs := make([]error, len(chosen))
+		sem := make(chan struct{}, endsPerServer)
+		var wg sync.WaitGroup
+		for i, si := range chosen {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if err := c.endOn(ctx, ce, si.Name, terminate); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", si.Name, err)
+				}
+			}()
+		}
+		wg.Wait()
+		for i, si := range chosen {
+			if errs[i] == nil {
+				r.Sessions = append(r.Sessions, si)
 			}
-			r.Sessions = append(r.Sessions, si)
 		}
 		r.Err = errors.Join(errs...)
 	})
 }
+
+// endsPerServer bounds the sessions suspended or terminated at once on
+// one server.
+const endsPerServer = 4
 
 // endOn suspends or terminates the session name on ce, through the
 // registered Session that drives it if there is one.
