@@ -106,10 +106,11 @@ type ClientHooks struct {
 	// SessionTerminated: the session ended, here or elsewhere
 	// (HOOK_on_session_has_terminated).
 	SessionTerminated func(SessionEvent)
-	// ControlSessionLost: the SSH connection to a server died while it was
-	// wanted; called once per connection, not once per session on it
-	// (HOOK_on_control_session_death). Sessions report it through their
-	// own Hooks.ControlSessionDeath too.
+	// ControlSessionLost: the SSH connection of a control session the
+	// Client opened died while it was wanted; called once per connection,
+	// not once per session on it (HOOK_on_control_session_death). Sessions
+	// report it through their own Hooks.ControlSessionDeath too. It must
+	// not call c.Disconnect or Close synchronously.
 	ControlSessionLost func(c *ControlSession, err error)
 }
 
