@@ -7,6 +7,8 @@ package x2go_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -21,6 +23,7 @@ import (
 	"github.com/x2go-go/x2go/internal/fakesshd"
 	"github.com/x2go-go/x2go/sshconn"
 	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh/agent"
 )
 
 // listServer is a fake X2Go server whose session list the test sets;
@@ -587,16 +590,38 @@ Host viajump
 	}
 }
 
-// TestClientForwardAgent: Options.ForwardAgent asks for agent forwarding;
-// without an agent that answers, the connect fails with a typed error
-// rather than going on without it.
+// TestClientForwardAgent: Options.ForwardAgent forwards the agent of
+// $SSH_AUTH_SOCK: the server's commands can list its key and have it
+// sign. Without an agent that answers, the connect fails with a typed
+// error rather than going on without it.
 func TestClientForwardAgent(t *testing.T) {
 	faultLeakCheck(t)
 	srv := fakesshd.New(t, nil, fakesshd.WithAgentForwarding())
-	t.Setenv("SSH_AUTH_SOCK", filepath.Join(t.TempDir(), "no-agent"))
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSH_AUTH_SOCK", startAgent(t, priv))
 	o := faultOptions(t, srv, nil)
 	o.ForwardAgent = true
 	s, err := x2go.NewSession(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ListSessions(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	s.Disconnect()
+	uses := srv.AgentUses()
+	if len(uses) == 0 || uses[len(uses)-1].Err != nil || len(uses[len(uses)-1].Keys) != 1 || uses[len(uses)-1].Verified != 1 {
+		t.Fatalf("the server's use of the forwarded agent: %+v", uses)
+	}
+
+	t.Setenv("SSH_AUTH_SOCK", filepath.Join(t.TempDir(), "no-agent"))
+	s, err = x2go.NewSession(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -604,6 +629,58 @@ func TestClientForwardAgent(t *testing.T) {
 	if err := s.Connect(testCtx(t)); !errors.Is(err, sshconn.ErrNoAgent) {
 		t.Fatalf("ForwardAgent without an agent: %v, want ErrNoAgent", err)
 	}
+}
+
+// startAgent serves an SSH agent holding key on a unix socket until the
+// test ends.
+func startAgent(t *testing.T, key ed25519.PrivateKey) string {
+	t.Helper()
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "agent") // short: unix socket paths are limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "s")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				agent.ServeAgent(keyring, c)
+				c.Close()
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+		os.RemoveAll(dir)
+	})
+	return sock
 }
 
 func writeFile(t *testing.T, path, content string) {
