@@ -290,9 +290,9 @@ type forwarder struct {
 	delay   time.Duration
 	latency time.Duration
 	silent  bool
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  []net.Conn
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	conns   []net.Conn
 }
 
 func newForwarder(to string, delay, latency time.Duration, silent bool) (*forwarder, error) {
