@@ -457,6 +457,14 @@ func TestE2ETwentySessions(t *testing.T) {
 	for _, s := range sessions {
 		names[s.Name()] = true
 	}
+	for _, line := range lab.Sessions(t) { // the server's own list, without SSH
+		if f := strings.Split(line, "|"); len(f) < 5 || !names[f[1]] || f[4] != "R" {
+			t.Fatalf("the server lists %q", line)
+		}
+	}
+	if len(names) != n || len(lab.Sessions(t)) != n {
+		t.Fatalf("%d distinct session names, the server lists %d sessions, want %d", len(names), len(lab.Sessions(t)), n)
+	}
 	res := c.ListServers(ctx)
 	if len(res) != 1 || res[0].Err != nil || len(res[0].Sessions) != n {
 		t.Fatalf("ListServers: %+v", res)
