@@ -35,8 +35,14 @@ type ControlSession struct {
 	attempt *connectAttempt  // the connect in progress, if any
 	users   map[*Session]struct{}
 	masters map[string]*Session // per profile name: the session that shares the folders
-	watchWG sync.WaitGroup
-	bgWG    sync.WaitGroup // master handovers in progress
+	// resolvedUser is the login name the SSH configuration gave
+	// (Options.UseSSHConfig), "" until the first connect.
+	resolvedUser string
+	watchWG      sync.WaitGroup
+	bgWG         sync.WaitGroup // master handovers in progress
+	// onDeath, set by a Client before the first connect, hears once of
+	// every death of the connection while it was wanted.
+	onDeath func(err error)
 }
 
 // connectAttempt is one connect in progress; callers that ask to connect
@@ -55,7 +61,7 @@ func NewControlSession(opts Options) (*ControlSession, error) {
 	if opts.Server == "" {
 		return nil, errors.New("x2go: Options.Server is empty")
 	}
-	if opts.Username == "" {
+	if opts.Username == "" && !opts.UseSSHConfig {
 		return nil, errors.New("x2go: Options.Username is empty")
 	}
 	if opts.ProfileName == "" {
@@ -83,8 +89,16 @@ func (c *ControlSession) Port() int {
 	return c.opts.Port
 }
 
-// Username returns the login name.
-func (c *ControlSession) Username() string { return c.opts.Username }
+// Username returns the login name: as given in Options, else (with
+// Options.UseSSHConfig) the one the SSH configuration gave, once known.
+func (c *ControlSession) Username() string {
+	if c.opts.Username != "" {
+		return c.opts.Username
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.resolvedUser
+}
 
 func (c *ControlSession) sshConfig() sshconn.Config {
 	o := &c.opts
@@ -104,6 +118,7 @@ func (c *ControlSession) sshConfig() sshconn.Config {
 		},
 		ConnectTimeout: o.ConnectTimeout,
 		Logger:         c.log,
+		ForwardAgent:   o.ForwardAgent,
 	}
 	if h := o.Hooks.CheckHostKey; h != nil {
 		cfg.HostKeys.Ask = func(ctx context.Context, info sshconn.HostKeyInfo) (bool, error) {
@@ -176,7 +191,11 @@ func (c *ControlSession) Connect(ctx context.Context) error {
 func (c *ControlSession) dial(ctx context.Context, a *connectAttempt) error {
 	defer a.cancel()
 	var ctrl *control.Session
-	conn, err := sshconn.Dial(ctx, c.sshConfig())
+	var conn *sshconn.Conn
+	cfg, err := c.dialConfig(ctx)
+	if err == nil {
+		conn, err = sshconn.Dial(ctx, cfg)
+	}
 	if err == nil {
 		if ctrl, err = control.New(ctx, conn, c.log); err != nil {
 			conn.Close()
@@ -221,6 +240,9 @@ func (c *ControlSession) watch(ctrl *control.Session, closing chan struct{}) {
 	}
 	err := ctrl.Conn().Err()
 	c.log.Warn("control session died", "server", c.opts.Server, "err", err)
+	if c.onDeath != nil {
+		c.onDeath(err)
+	}
 	for _, s := range c.sessions() {
 		s.controlDied(err)
 	}

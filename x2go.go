@@ -101,7 +101,28 @@ type Options struct {
 	HostKeyAlias string
 
 	// Jump, when set, connects through an SSH jump host ("SSH proxy").
+	// With UseSSHConfig it replaces the configuration's ProxyJump, as
+	// `ssh -J` does.
 	Jump *JumpHost
+
+	// ForwardAgent forwards the local SSH agent ($SSH_AUTH_SOCK) to the
+	// server (ssh -A, python-x2go's forward_sshagent), so that programs in
+	// the session can log in elsewhere with this computer's keys. Whoever
+	// is root on the server can use the agent while the session runs.
+	ForwardAgent bool
+	// UseSSHConfig reads the OpenSSH client configuration for Server as
+	// `ssh Server` would (~/.ssh/config and /etc/ssh/ssh_config, or only
+	// SSHConfigFile): HostName, Port, User, IdentityFile, ProxyJump,
+	// known hosts files, StrictHostKeyChecking, HostKeyAlias,
+	// ForwardAgent, ConnectTimeout and keepalive. What Options set
+	// explicitly wins: Port and Username as ssh -p and -l, Jump as ssh -J,
+	// KnownHostsFiles, HostKeyAlias and ConnectTimeout. Username may then
+	// be empty (the configuration's User, else the local login name). A
+	// host reached through a ProxyCommand is refused (no command is run).
+	UseSSHConfig bool
+	// SSHConfigFile, when set with UseSSHConfig, is the only
+	// configuration file read (ssh -F).
+	SSHConfigFile string
 
 	// ConnectTimeout bounds the network part of connect and login
 	// (default 30s); waiting for a person (CheckHostKey, PassphrasePrompt)

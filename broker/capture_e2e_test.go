@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/x2go-go/x2go/broker/internal/brokertest"
+	"github.com/x2go-go/x2go/internal/brokertest"
 	"github.com/x2go-go/x2go/internal/testserver"
 	"github.com/x2go-go/x2go/protocol"
 	"github.com/x2go-go/x2go/sshconn"

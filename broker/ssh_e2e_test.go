@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/x2go-go/x2go/broker"
-	"github.com/x2go-go/x2go/broker/internal/brokertest"
+	"github.com/x2go-go/x2go/internal/brokertest"
 	"github.com/x2go-go/x2go/protocol"
 )
 

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/x2go-go/x2go"
+	"github.com/x2go-go/x2go/broker"
 	"github.com/x2go-go/x2go/internal/pyhoca"
 	"golang.org/x/term"
 )
@@ -57,28 +57,35 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	}); err != nil {
 		return pyhocaFail(log, prog, err)
 	}
-	if opt.ListProfiles && opt.SessionProfile == "" && opt.BrokerURL == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return pyhocaFail(log, prog, err)
+	var profiles *pyhocaProfiles
+	if opt.SessionProfile != "" || opt.ListProfiles {
+		if profiles, err = openPyhocaProfiles(ctx, e, opt); err != nil {
+			return pyhocaProfileError(e, prog, opt, err)
 		}
-		file := filepath.Join(home, ".x2goclient", "sessions")
-		profiles, err := pyhoca.ReadProfiles(file)
-		if err != nil {
-			return pyhocaFail(log, prog, err)
+		defer profiles.close()
+		if opt.SessionProfile != "" {
+			if _, err := profiles.sessions.Profile(opt.SessionProfile); err != nil {
+				return pyhocaProfileError(e, prog, opt, err)
+			}
 		}
-		if err := pyhoca.WriteProfileList(e.stdout, file, "", profiles); err != nil {
-			return pyhocaFail(log, prog, err)
+		if opt.ListProfiles {
+			if err := listPyhocaProfiles(e, profiles); err != nil {
+				return pyhocaFail(log, prog, err)
+			}
+			return 0
 		}
-		return 0
 	}
-	if opt.SessionProfile != "" || opt.ListProfiles || opt.BrokerURL != "" || opt.FromStdin {
-		log.Error("PyHocaCLI", "session profiles, brokers and --from-stdin are not supported by this client yet")
+	if opt.FromStdin {
+		log.Error("PyHocaCLI", "--from-stdin is not supported by this client yet")
 		return 31
 	}
 	log.Untagged(pyhoca.LevelNotice, "preparing requested X2Go session")
 	log.Notice("PyHocaCLI", "preparing requested X2Go session")
-	libLog.Notice("x2gosessregistry-pylib", "registering X2Go session "+pyhocaProfileName+"...")
+	regName := pyhocaProfileName
+	if opt.SessionProfile != "" {
+		regName = opt.SessionProfile
+	}
+	libLog.Notice("x2gosessregistry-pylib", "registering X2Go session "+regName+"...")
 	libLog.Notice("x2goclient-pylib", "initializing X2Go session...")
 
 	o := x2go.Options{
@@ -88,6 +95,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		// are on as in pyhoca-cli's command-line sessions.
 		LookForKeys: true, AllowAgent: true,
 		AddToKnownHosts: opt.AddToKnownHosts,
+		ForwardAgent:    opt.ForwardSSHAgent,
 		ProfileName:     pyhocaProfileName,
 		Logger:          libLog.Slog("x2gosession-pylib"),
 		Params:          pyhocaParams(opt),
@@ -112,6 +120,14 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 			return 2
 		}
 		o.Printing = pc
+	}
+	var brokerSel *broker.Selection
+	if opt.SessionProfile != "" {
+		po, sel, err := pyhocaProfileOptions(ctx, profiles, opt, o)
+		if err != nil {
+			return pyhocaProfileError(e, prog, opt, err)
+		}
+		o, brokerSel = po, sel
 	}
 	switch {
 	case opt.PasswordFile != "":
@@ -204,6 +220,8 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		} else {
 			startErr = s.Start(ctx)
 		}
+	case brokerSel != nil && brokerSel.Resume != nil:
+		startErr = s.Resume(ctx, brokerSel.Resume.Name) // the broker's choice
 	default:
 		startErr = s.Start(ctx)
 	}

@@ -116,12 +116,16 @@ func toSessionJSON(si x2go.SessionInfo) sessionJSON {
 }
 
 func listCmd(e *env, g *globalFlags) *cobra.Command {
+	return withMany(e, g, listOneCmd(e, g), 0, manyList)
+}
+
+func listOneCmd(e *env, g *globalFlags) *cobra.Command {
 	return queryCmd(e, g, &cobra.Command{
 		Use:     "list [user@]host[:port]",
 		Aliases: []string{"ls"},
 		Short:   "List your sessions on a server",
 		Long:    "List your running and suspended X2Go sessions on a server, in the server's order.\n\n" + listFieldsHelp,
-		Example: "  x2go list alice@server.example.com\n  x2go list --json server.example.com | jq -r '.[] | select(.status == \"S\") | .name'",
+		Example: "  x2go list alice@server.example.com\n  x2go list --json server.example.com | jq -r '.[] | select(.status == \"S\") | .name'\n  x2go list --hosts alice@a.example.com,b.example.com:2222\n  x2go list --all-profiles --json",
 	}, 0, func(ctx context.Context, s *x2go.Session, _ []string, asJSON bool) error {
 		list, err := s.ListSessions(ctx)
 		if err != nil {
@@ -428,8 +432,15 @@ func mountsCmd(e *env, g *globalFlags) *cobra.Command {
 	})
 }
 
-// endCmd is x2go suspend|terminate host NAME|ALL.
+// endCmd is x2go suspend|terminate host NAME|ALL, and with --hosts or
+// --all-profiles NAME|ALL|PATTERN on many servers.
 func endCmd(e *env, g *globalFlags, verb string) *cobra.Command {
+	c := withMany(e, g, endOneCmd(e, g, verb), 1, manyEnd(verb == "terminate"))
+	c.Example += fmt.Sprintf("\n  x2go %s --all-profiles ALL\n  x2go %s --hosts a.example.com,b.example.com '*_stRxterm_*'", verb, verb)
+	return c
+}
+
+func endOneCmd(e *env, g *globalFlags, verb string) *cobra.Command {
 	past := map[string]string{"suspend": "suspended", "terminate": "terminated"}[verb]
 	return queryCmd(e, g, &cobra.Command{
 		Annotations: map[string]string{annotationSessionWords: "ALL"},

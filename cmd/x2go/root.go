@@ -112,6 +112,9 @@ func newRootCmd(e *env, g *globalFlags) *cobra.Command {
 		c.GroupID = "other"
 		root.AddCommand(c)
 	}
+	prof := profilesCmd(e, g)
+	prof.GroupID = "sessions"
+	root.AddCommand(prof)
 	root.SetHelpCommandGroupID("other")
 	root.SetCompletionCommandGroupID("other")
 	return root

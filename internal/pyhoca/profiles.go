@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/x2go-go/x2go/profile"
 	"io"
 	"os"
 	"regexp"
@@ -272,18 +273,54 @@ func WriteProfileList(w io.Writer, sessionsFile, localUser string, profiles []Pr
 	writeTitle(&b, "Available X2Go session profiles")
 	fmt.Fprintf(&b, "configuration files: [%s]\n", pyRepr(sessionsFile))
 	fmt.Fprintf(&b, "user configuration file: %s\n\n", sessionsFile)
+	writeProfiles(&b, localUser, profiles)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// WriteBrokerProfileList writes pyhoca-cli's --list-profiles output for
+// the profiles of a session broker: the header names the broker's URL
+// (without credentials) instead of files.
+func WriteBrokerProfileList(w io.Writer, brokerURL, localUser string, profiles []Profile) error {
+	if localUser == "" {
+		localUser = currentUser()
+	}
+	var b bytes.Buffer
+	writeTitle(&b, "Available X2Go session profiles")
+	fmt.Fprintf(&b, "X2Go Session Broker URL: %s\n\n", brokerURL)
+	writeProfiles(&b, localUser, profiles)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// ProfilesFrom turns session profiles read by package profile (a
+// broker's, say) into the raw form the lists print.
+func ProfilesFrom(ss *profile.Sessions) []Profile {
+	var out []Profile
+	for _, p := range ss.Profiles() {
+		pr := Profile{ID: p.ID(), Raw: map[string]string{}}
+		for _, k := range p.Keys() {
+			pr.Keys = append(pr.Keys, k)
+			pr.Raw[k] = p.String(k)
+		}
+		out = append(out, pr)
+	}
+	return out
+}
+
+// writeProfiles writes each profile's ID, name, configuration and derived
+// session parameters.
+func writeProfiles(b *bytes.Buffer, localUser string, profiles []Profile) {
 	for _, p := range profiles {
 		cfg := p.Config(localUser)
-		fmt.Fprintf(&b, "Profile ID: %s\n", p.ID)
-		fmt.Fprintf(&b, "Profile Name: %s\n", cfg["name"])
+		fmt.Fprintf(b, "Profile ID: %s\n", p.ID)
+		fmt.Fprintf(b, "Profile Name: %s\n", cfg["name"])
 		b.WriteString("Profile Configuration:\n")
 		b.WriteString(pprint(cfg))
 		b.WriteString("\nDerived session parameters:\n")
 		b.WriteString(pprint(DerivedParams(cfg)))
 		b.WriteString("\n\n")
 	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
 // writeTitle writes an empty line, title and its underline.

@@ -93,7 +93,8 @@ type Session struct {
 	cfg Config
 	log *slog.Logger
 
-	op sync.Mutex // serialises Start, Resume, Suspend, Terminate, Detach
+	op  sync.Mutex    // serialises Start, Resume, Suspend, Terminate, Detach
+	seq atomic.Uint64 // counts the operations finished (see OpSeq)
 
 	mu       sync.Mutex
 	name     string
@@ -210,7 +211,7 @@ func (s *Session) Attach(name string) error {
 		return fmt.Errorf("x2go: %w", err)
 	}
 	s.op.Lock()
-	defer s.op.Unlock()
+	defer s.unlockOp()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cur != nil && s.name != name {
@@ -281,7 +282,7 @@ type StartParams struct {
 // failed start leaves nothing running.
 func (s *Session) Start(ctx context.Context, p StartParams) error {
 	s.op.Lock()
-	defer s.op.Unlock()
+	defer s.unlockOp()
 	conn, err := s.prepare(ctx)
 	if err != nil {
 		return err
@@ -390,7 +391,7 @@ func (s *Session) probeCommand(ctx context.Context, conn service.Conn, command s
 // elsewhere: the other client is then cut off) and starts its parts here.
 func (s *Session) Resume(ctx context.Context, name string, p protocol.ResumeParams) error {
 	s.op.Lock()
-	defer s.op.Unlock()
+	defer s.unlockOp()
 	conn, err := s.prepare(ctx)
 	if err != nil {
 		return err
@@ -647,7 +648,7 @@ func (s *Session) Terminate(ctx context.Context) error { return s.end(ctx, true)
 // they are marked as ending so that this is not reported as a loss).
 func (s *Session) end(ctx context.Context, terminate bool) error {
 	s.op.Lock()
-	defer s.op.Unlock()
+	defer s.unlockOp()
 	s.mu.Lock()
 	name, display, r := s.name, s.display, s.cur
 	s.mu.Unlock()
@@ -701,7 +702,7 @@ func (s *Session) end(ctx context.Context, terminate bool) error {
 // this client (the server suspends it when it notices).
 func (s *Session) Detach(ctx context.Context) {
 	s.op.Lock()
-	defer s.op.Unlock()
+	defer s.unlockOp()
 	s.mu.Lock()
 	r := s.cur
 	s.mu.Unlock()
@@ -738,10 +739,44 @@ func (s *Session) UpdateStatus(ctx context.Context) (Status, error) {
 		}
 		return s.Status(), err
 	}
+	return s.applyStatus(letter), nil
+}
+
+// unlockOp ends a lifecycle operation.
+func (s *Session) unlockOp() {
+	s.seq.Add(1)
+	s.op.Unlock()
+}
+
+// OpSeq counts the lifecycle operations finished so far. A caller that
+// lists the server's sessions takes it before the list, for
+// ApplyServerStatus.
+func (s *Session) OpSeq() uint64 { return s.seq.Load() }
+
+// ApplyServerStatus takes the status letter a session list gave for the
+// session ("" when it is not listed) as UpdateStatus does, for a caller
+// that lists once for many sessions; seq is OpSeq as it was before the
+// list was asked for. A list older than an operation of this Session
+// (one that finished since, or one still in progress) is not applied.
+func (s *Session) ApplyServerStatus(letter string, seq uint64) Status {
+	if !s.op.TryLock() {
+		return s.Status()
+	}
+	defer s.op.Unlock()
+	if s.seq.Load() != seq || s.Name() == "" {
+		return s.Status()
+	}
+	return s.applyStatus(letter)
+}
+
+// applyStatus takes the server's status letter for the session; a
+// session still running on the server whose graphics failed here stays
+// faulty, one being started stays starting.
+func (s *Session) applyStatus(letter string) Status {
 	st := serverStatus(letter)
 	if cur := s.Status(); st == StatusRunning && (cur == StatusFaulty || cur == StatusStarting) {
-		return cur, nil
+		return cur
 	}
 	s.setStatus(st, false)
-	return st, nil
+	return st
 }

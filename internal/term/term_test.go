@@ -359,6 +359,35 @@ func TestUpdateStatus(t *testing.T) {
 	}
 }
 
+// TestApplyServerStatus: a status from a list taken elsewhere is applied
+// like UpdateStatus's, unless an operation of the Session finished since
+// the list was asked for (it may be older than that operation).
+func TestApplyServerStatus(t *testing.T) {
+	r := newRig(t)
+	if st := r.s.ApplyServerStatus("", r.s.OpSeq()); st != StatusVirgin {
+		t.Fatalf("virgin: %v", st)
+	}
+	name := r.start(t)
+	seq := r.s.OpSeq()
+	if st := r.s.ApplyServerStatus(protocol.StatusRunning, seq); st != StatusRunning {
+		t.Fatalf("running: %v", st)
+	}
+	if st := r.s.ApplyServerStatus(protocol.StatusSuspended, seq); st != StatusSuspended {
+		t.Fatalf("suspended elsewhere: %v", st)
+	}
+	r.srv.setStatus(name, protocol.StatusSuspended)
+	if err := r.s.Resume(ctxT(t), name, protocol.ResumeParams{}); err != nil {
+		t.Fatal(err)
+	}
+	// A list from before the resume says suspended: not applied.
+	if st := r.s.ApplyServerStatus(protocol.StatusSuspended, seq); st != StatusRunning {
+		t.Fatalf("a list older than the resume was applied: %v", st)
+	}
+	if st := r.s.ApplyServerStatus("", r.s.OpSeq()); st != StatusTerminated {
+		t.Fatalf("gone: %v", st)
+	}
+}
+
 // TestResumeErrors: a session that is not listed, or still being set up
 // by its starter, cannot be resumed.
 func TestResumeErrors(t *testing.T) {

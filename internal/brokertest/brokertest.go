@@ -12,7 +12,7 @@
 // OtherUser/OtherPassword), and serves these profiles:
 //
 //   - ProfileLab: one server, the lab's sshd (Options.Host:Port).
-//   - ProfilePool: two servers (Host and SecondHost, same port), without the
+//   - ProfilePool: two servers (Host:Port and SecondHost:SecondPort), without the
 //     broker's port probe, so that the broker picks one at random on every
 //     selectsession (its load balancing when no broker agent is set up).
 //   - ProfileFailover: a server where nothing listens (DownHost) and the
@@ -82,9 +82,11 @@ const (
 type Options struct {
 	Host string // the reachable X2Go server (the lab's sshd), e.g. 127.0.0.1
 	Port int    // its SSH port, e.g. 2222
-	// SecondHost is the pool's second server (default 127.0.0.2). The
-	// broker does not probe it; nothing needs to listen there.
+	// SecondHost is the pool's second server (default 127.0.0.2) and
+	// SecondPort its SSH port (default Port). The broker does not probe
+	// it; nothing needs to listen there.
 	SecondHost string
+	SecondPort int
 	// DownHost is the failover profile's dead server (default 127.0.0.3);
 	// nothing may listen on DownHost:Port.
 	DownHost string
@@ -147,6 +149,9 @@ func Start(t testing.TB, opts Options) *Broker {
 	}
 	if opts.SecondHost == "" {
 		opts.SecondHost = "127.0.0.2"
+	}
+	if opts.SecondPort == 0 {
+		opts.SecondPort = opts.Port
 	}
 	if opts.DownHost == "" {
 		opts.DownHost = "127.0.0.3"
@@ -268,7 +273,7 @@ acl-users-deny=ALL
 acl-users-order=allow-deny
 `, o.Port,
 		ProfileLab, hp(o.Host),
-		ProfilePool, hp(o.Host), hp(o.SecondHost),
+		ProfilePool, hp(o.Host), net.JoinHostPort(o.SecondHost, strconv.Itoa(o.SecondPort)),
 		ProfileFailover, hp(o.DownHost), hp(o.Host),
 		ProfileAutologin, o.Host, o.ServerUser,
 		ProfileStaff, hp(o.Host), OtherUser))
