@@ -1,3 +1,5 @@
+//go:build capture
+
 package broker_test
 
 import (
@@ -19,17 +21,17 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// TestCaptureAnswers is the tool that made testdata/answers: with
-// X2GO_BROKER_CAPTURE=<dir> it starts the real broker (brokertest), sends
-// it the requests python-x2go and X2Go Client send, with plain net/http
-// and over SSH, and writes each raw answer to <dir>/<name>.txt and its
-// HTTP status and Content-Type to <dir>/<name>.meta. Without the variable
-// it does nothing: it is a tool, the tests of this package check the
-// behaviour.
+// TestCaptureAnswers is the tool that made testdata/answers, built only
+// with the "capture" build tag (it is a tool, not a test: the tests of
+// this package check the behaviour). With X2GO_BROKER_CAPTURE=<dir> it
+// starts the real broker (brokertest), sends it the requests python-x2go
+// and X2Go Client send, with plain net/http and over SSH, and writes each
+// raw answer to <dir>/<name>.txt and its HTTP status and Content-Type to
+// <dir>/<name>.meta.
 func TestCaptureAnswers(t *testing.T) {
 	out := os.Getenv("X2GO_BROKER_CAPTURE")
 	if out == "" {
-		t.Skip("set X2GO_BROKER_CAPTURE=<dir> to capture broker answers")
+		t.Fatal("set X2GO_BROKER_CAPTURE=<dir>: where the broker's answers go")
 	}
 	lab := testserver.Start(t)
 	b := brokertest.Start(t, brokertest.Options{Host: lab.Host, Port: lab.Port, ServerUser: lab.User})
