@@ -445,17 +445,21 @@ func TestE2EMasterSessionSharesFolders(t *testing.T) {
 	if err := first.Suspend(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The hand-over runs in the background: wait until the new master's
+	// mount is done (x2gomountdirs has returned: SharedFolders reports it
+	// and the server lists it).
 	deadline := time.Now().Add(30 * time.Second)
-	for len(serverMounts(t, lab, second.Name())) != 1 {
+	for {
+		shared, err := second.SharedFolders(ctx)
+		if err == nil && slices.Equal(shared, []string{folder}) && len(serverMounts(t, lab, second.Name())) == 1 {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the new master did not mount the folder; master: %v", second.IsMasterSession())
+			t.Fatalf("the new master did not mount the folder: SharedFolders %q, %v; master: %v", shared, err, second.IsMasterSession())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	if !second.IsMasterSession() {
 		t.Error("the second session is not the master after the first was suspended")
-	}
-	if shared, err := second.SharedFolders(ctx); err != nil || !slices.Equal(shared, []string{folder}) {
-		t.Errorf("SharedFolders of the new master = %q, %v", shared, err)
 	}
 }
