@@ -138,10 +138,22 @@ func defaultSessionsRoot() string {
 	return filepath.Join(home, ".x2go")
 }
 
+// folderSharer is what the control socket asks of a session.
+type folderSharer interface {
+	ShareLocalFolder(ctx context.Context, folder string) error
+	UnshareLocalFolder(ctx context.Context, folder string) error
+	SharedFolders(ctx context.Context) ([]string, error)
+}
+
 // serveControl serves s's control socket until ctx ends; the returned
 // func stops it and waits.
 func serveControl(ctx context.Context, s *x2go.Session) (stop func()) {
-	path := filepath.Join(s.LocalSessionDir(), "control")
+	return serveControlAt(ctx, filepath.Join(s.LocalSessionDir(), "control"), s)
+}
+
+// serveControlAt serves s on the Unix socket path, taking the path over
+// from any process that served it before.
+func serveControlAt(ctx context.Context, path string, s folderSharer) (stop func()) {
 	os.Remove(path)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "unix", path)
@@ -149,6 +161,12 @@ func serveControl(ctx context.Context, s *x2go.Session) (stop func()) {
 		return func() {}
 	}
 	os.Chmod(path, 0o600)
+	// A process resuming the session after this one suspended it puts its
+	// own socket at the same path, possibly before this one is done. Close
+	// must therefore not unlink by name, and stop removes the path only
+	// while it is still this listener's socket.
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	mine, _ := os.Stat(path)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -167,12 +185,14 @@ func serveControl(ctx context.Context, s *x2go.Session) (stop func()) {
 	}()
 	return func() {
 		ln.Close()
-		os.Remove(path)
+		if now, err := os.Stat(path); err == nil && mine != nil && os.SameFile(mine, now) {
+			os.Remove(path)
+		}
 		wg.Wait()
 	}
 }
 
-func serveControlConn(ctx context.Context, s *x2go.Session, c net.Conn) {
+func serveControlConn(ctx context.Context, s folderSharer, c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(2 * time.Minute))
 	var req controlRequest
@@ -201,8 +221,12 @@ func serveControlConn(ctx context.Context, s *x2go.Session, c net.Conn) {
 
 // askControl sends one request to the x2go process attending session name.
 func askControl(ctx context.Context, name string, req controlRequest) (controlReply, error) {
+	return askControlAt(ctx, controlSocket(defaultSessionsRoot(), name), name, req)
+}
+
+func askControlAt(ctx context.Context, path, name string, req controlRequest) (controlReply, error) {
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", controlSocket(defaultSessionsRoot(), name))
+	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
 		return controlReply{}, fmt.Errorf("no x2go process on this computer shows session %s (x2go start or resume must be running): %w", name, err)
 	}
