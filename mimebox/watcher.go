@@ -170,30 +170,7 @@ func (w *Watcher) Allowed(name string) (ok bool, reason string) {
 // Watcher is closed (ErrClosed), after the files it started have been
 // handled or interrupted (interrupted ones stay claimed for the next run).
 func (w *Watcher) Run(ctx context.Context) error {
-	t := time.NewTicker(w.cfg.Interval)
-	defer t.Stop()
-	var jobs sync.WaitGroup
-	defer jobs.Wait()
-	for {
-		_, err := w.dispatch(ctx, &jobs)
-		switch {
-		case errors.Is(err, ErrClosed):
-			return ErrClosed
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil:
-			w.report("", err)
-		default:
-			w.reported.Clear("")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-w.run.Closed():
-			return ErrClosed
-		case <-t.C:
-		}
-	}
+	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.outcome("", err) }))
 }
 
 // Scan handles every file that has settled by now (see Config.SettleTime;
@@ -202,17 +179,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 // SettleTime) and waits until they are done. It returns an error only if
 // the directory cannot be read, ctx ended or the Watcher is closed.
 func (w *Watcher) Scan(ctx context.Context) error {
-	for {
-		var jobs sync.WaitGroup
-		more, err := w.dispatch(ctx, &jobs)
-		jobs.Wait()
-		if err != nil {
-			return err
-		}
-		if !more || ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
+	return w.closedAs(w.run.Drain(ctx, w.dispatch))
 }
 
 // Close stops Run, ends running openers (SIGTERM, then SIGKILL), waits for
@@ -283,31 +250,35 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 		}
 		w.forget(present)
 
-		for _, c := range cands {
-			if w.run.Active(c.name) {
-				continue
-			}
-			if !w.run.Acquire() {
-				more = true
-				return nil
-			}
-			f, lock, err := w.claim(c)
-			if err != nil || lock == nil {
-				w.run.Release()
-				if err != nil {
-					w.report(c.name, err)
+		more = spoolfs.StartEach(ctx, w.run, cands, func(c candidate) string { return c.name }, started,
+			func(c candidate) (func(context.Context), error) {
+				f, lock, err := w.claim(c)
+				if err != nil || lock == nil {
+					return nil, err
 				}
-				continue
-			}
-			w.reported.Clear(c.name)
-			w.run.Go(ctx, c.name, started, func(ctx context.Context) { w.process(ctx, f, lock) })
-		}
+				return func(ctx context.Context) { w.process(ctx, f, lock) }, nil
+			}, w.outcome)
 		return nil
 	})
-	if errors.Is(err, spoolfs.ErrRunnerClosed) {
-		err = ErrClosed
-	}
 	return more, err
+}
+
+// closedAs turns the runner's closed error into this package's ErrClosed.
+func (w *Watcher) closedAs(err error) error {
+	if errors.Is(err, spoolfs.ErrRunnerClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+// outcome reports a problem with key (a job, or "" for the spool itself),
+// or forgets the last one once key is fine again.
+func (w *Watcher) outcome(key string, err error) {
+	if err != nil {
+		w.report(key, err)
+	} else {
+		w.reported.Clear(key)
+	}
 }
 
 // settled records what this pass saw of a file and reports whether it has

@@ -147,30 +147,7 @@ func checkPrinter(p string) error {
 // the next Scan or Run. Problems reading the spool go to Config.OnError and
 // do not end Run.
 func (w *Watcher) Run(ctx context.Context) error {
-	t := time.NewTicker(w.cfg.Interval)
-	defer t.Stop()
-	var jobs sync.WaitGroup
-	defer jobs.Wait()
-	for {
-		_, err := w.dispatch(ctx, &jobs)
-		switch {
-		case errors.Is(err, ErrClosed):
-			return ErrClosed
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil:
-			w.report("", err)
-		default:
-			w.reported.Clear("")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-w.run.Closed():
-			return ErrClosed
-		case <-t.C:
-		}
-	}
+	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.outcome("", err) }))
 }
 
 // Scan processes every job that is complete now (and every job abandoned
@@ -178,17 +155,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 // error only if the spool cannot be read, ctx ended or the Watcher is
 // closed; failed jobs are reported through Config.OnError.
 func (w *Watcher) Scan(ctx context.Context) error {
-	for {
-		var jobs sync.WaitGroup
-		more, err := w.dispatch(ctx, &jobs)
-		jobs.Wait()
-		if err != nil {
-			return err
-		}
-		if !more || ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
+	return w.closedAs(w.run.Drain(ctx, w.dispatch))
 }
 
 // Close stops Run, ends the commands of running jobs (SIGTERM, then
@@ -287,31 +254,35 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 			cands = append(cands, candidate{id, false})
 		}
 
-		for _, c := range cands {
-			if w.run.Active(c.id) {
-				continue
-			}
-			if !w.run.Acquire() {
-				more = true
-				return nil
-			}
-			job, lock, err := w.claim(c)
-			if err != nil || lock == nil {
-				w.run.Release()
-				if err != nil {
-					w.report(c.id, err)
+		more = spoolfs.StartEach(ctx, w.run, cands, func(c candidate) string { return c.id }, started,
+			func(c candidate) (func(context.Context), error) {
+				job, lock, err := w.claim(c)
+				if err != nil || lock == nil {
+					return nil, err
 				}
-				continue
-			}
-			w.reported.Clear(c.id)
-			w.run.Go(ctx, job.ID, started, func(ctx context.Context) { w.process(ctx, job, lock) })
-		}
+				return func(ctx context.Context) { w.process(ctx, job, lock) }, nil
+			}, w.outcome)
 		return nil
 	})
-	if errors.Is(err, spoolfs.ErrRunnerClosed) {
-		err = ErrClosed
-	}
 	return more, err
+}
+
+// closedAs turns the runner's closed error into this package's ErrClosed.
+func (w *Watcher) closedAs(err error) error {
+	if errors.Is(err, spoolfs.ErrRunnerClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+// outcome reports a problem with key (a job, or "" for the spool itself),
+// or forgets the last one once key is fine again.
+func (w *Watcher) outcome(key string, err error) {
+	if err != nil {
+		w.report(key, err)
+	} else {
+		w.reported.Clear(key)
+	}
 }
 
 // readyNames lists the job IDs of the .ready files in dir, sorted.
