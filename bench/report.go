@@ -23,6 +23,7 @@ type windowSeries struct {
 	key, label, cmd string
 	agent, xterm    []time.Duration
 	exit            []time.Duration
+	ignoredSIGINT   int // runs killed after ignoring SIGINT, not in exit
 }
 
 // report collects the results and the conditions they were taken under.
@@ -265,8 +266,12 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "- **%s**: `%s`  \n  %s\n", s.label, s.cmd, raw(s.runs))
 	}
 	for _, s := range r.window {
-		fmt.Fprintf(&b, "- **%s**: `%s`  \n  xterm mapped: %s  \n  agent window: %s  \n  Ctrl-C to exit: %s\n",
-			s.label, s.cmd, raw(s.xterm), raw(s.agent), raw(s.exit))
+		ignored := ""
+		if s.ignoredSIGINT > 0 {
+			ignored = fmt.Sprintf(" (and %d run(s) that ignored SIGINT and were killed)", s.ignoredSIGINT)
+		}
+		fmt.Fprintf(&b, "- **%s**: `%s`  \n  xterm mapped: %s  \n  agent window: %s  \n  Ctrl-C to exit: %s%s\n",
+			s.label, s.cmd, raw(s.xterm), raw(s.agent), raw(s.exit), ignored)
 	}
 	return b.String()
 }
