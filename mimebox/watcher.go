@@ -170,7 +170,7 @@ func (w *Watcher) Allowed(name string) (ok bool, reason string) {
 // Watcher is closed (ErrClosed), after the files it started have been
 // handled or interrupted (interrupted ones stay claimed for the next run).
 func (w *Watcher) Run(ctx context.Context) error {
-	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.outcome("", err) }))
+	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) }))
 }
 
 // Scan handles every file that has settled by now (see Config.SettleTime;
@@ -257,7 +257,7 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 					return nil, err
 				}
 				return func(ctx context.Context) { w.process(ctx, f, lock) }, nil
-			}, w.outcome)
+			}, w.report)
 		return nil
 	})
 	return more, err
@@ -269,16 +269,6 @@ func (w *Watcher) closedAs(err error) error {
 		return ErrClosed
 	}
 	return err
-}
-
-// outcome reports a problem with key (a job, or "" for the spool itself),
-// or forgets the last one once key is fine again.
-func (w *Watcher) outcome(key string, err error) {
-	if err != nil {
-		w.report(key, err)
-	} else {
-		w.reported.Clear(key)
-	}
 }
 
 // settled records what this pass saw of a file and reports whether it has
@@ -482,7 +472,8 @@ func (w *Watcher) perform(ctx context.Context, f *File) (Result, error) {
 }
 
 // report passes err to OnError unless it repeats the last error reported
-// for key.
+// for key (a job, or "" for the spool itself); a nil err says key is fine
+// again.
 func (w *Watcher) report(key string, err error) {
 	if w.reported.Report(key, err, w.cfg.OnError) {
 		w.log.Warn("MIME box problem", "err", err)

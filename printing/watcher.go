@@ -147,7 +147,7 @@ func checkPrinter(p string) error {
 // the next Scan or Run. Problems reading the spool go to Config.OnError and
 // do not end Run.
 func (w *Watcher) Run(ctx context.Context) error {
-	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.outcome("", err) }))
+	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) }))
 }
 
 // Scan processes every job that is complete now (and every job abandoned
@@ -261,7 +261,7 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 					return nil, err
 				}
 				return func(ctx context.Context) { w.process(ctx, job, lock) }, nil
-			}, w.outcome)
+			}, w.report)
 		return nil
 	})
 	return more, err
@@ -273,16 +273,6 @@ func (w *Watcher) closedAs(err error) error {
 		return ErrClosed
 	}
 	return err
-}
-
-// outcome reports a problem with key (a job, or "" for the spool itself),
-// or forgets the last one once key is fine again.
-func (w *Watcher) outcome(key string, err error) {
-	if err != nil {
-		w.report(key, err)
-	} else {
-		w.reported.Clear(key)
-	}
 }
 
 // readyNames lists the job IDs of the .ready files in dir, sorted.
@@ -433,7 +423,8 @@ func (w *Watcher) process(ctx context.Context, job Job, lock *os.File) {
 }
 
 // report passes err to OnError unless it repeats the last error reported
-// for key.
+// for key (a job, or "" for the spool itself); a nil err says key is fine
+// again.
 func (w *Watcher) report(key string, err error) {
 	if w.reported.Report(key, err, w.cfg.OnError) {
 		w.log.Warn("print spool problem", "err", err)

@@ -124,8 +124,14 @@ type Reporter struct {
 }
 
 // Report calls fn(err) unless err repeats the last error for key. It
-// reports whether fn was called (fn may be nil).
+// reports whether fn was called (fn may be nil). A nil err says key is
+// fine again: its last error is forgotten, so that it is reported anew if
+// it comes back.
 func (r *Reporter) Report(key string, err error, fn func(error)) bool {
+	if err == nil {
+		r.Clear(key)
+		return false
+	}
 	r.mu.Lock()
 	if r.last == nil {
 		r.last = map[string]string{}

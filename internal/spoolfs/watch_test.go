@@ -135,3 +135,21 @@ func TestWatchEndsWithContext(t *testing.T) {
 		t.Fatalf("Watch with a cancelled context: %v", err)
 	}
 }
+
+// TestReporterRepeatsOnlyChanges: a lasting error is passed on once; a nil
+// error in between makes the same error news again.
+func TestReporterRepeatsOnlyChanges(t *testing.T) {
+	var r Reporter
+	var got []string
+	fn := func(err error) { got = append(got, err.Error()) }
+	e1, e2 := errors.New("one"), errors.New("two")
+	r.Report("k", e1, fn)
+	r.Report("k", e1, fn)
+	r.Report("other", e1, fn)
+	r.Report("k", e2, fn)
+	r.Report("k", nil, fn)
+	r.Report("k", e2, fn)
+	if want := []string{"one", "one", "two", "two"}; !slices.Equal(got, want) {
+		t.Errorf("reported %q, want %q", got, want)
+	}
+}
