@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os/user"
 	"path"
 	"strconv"
 	"strings"
@@ -66,8 +65,9 @@ type TransportHooks struct {
 type TransportConfig struct {
 	// Home returns the user's home directory on the server.
 	Home func() string
-	// User is the name the server's sshfs logs in with; default the local
-	// user's name, as python-x2go does.
+	// User is the name the server's sshfs logs in with; by default the
+	// sharing server's own choice: the local user's name, as python-x2go
+	// uses, where it is a plain login name, else "x2go".
 	User   string
 	Hooks  TransportHooks
 	Logger *slog.Logger
@@ -86,13 +86,6 @@ type Transport struct {
 
 // NewTransport returns the sshfs transport service.
 func NewTransport(cfg TransportConfig) *Transport {
-	if cfg.User == "" {
-		if u, err := user.Current(); err == nil {
-			cfg.User = u.Username
-		} else {
-			cfg.User = "x2go"
-		}
-	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -140,7 +133,11 @@ func (t *Transport) Start(ctx context.Context, run service.Run) (service.Instanc
 		}
 		return nil, ErrSSHFSUnavailable
 	}
-	srv, err := sharing.New(sharing.WithUser(t.cfg.User), sharing.WithLogger(t.log))
+	opts := []sharing.Option{sharing.WithLogger(t.log)}
+	if t.cfg.User != "" {
+		opts = append(opts, sharing.WithUser(t.cfg.User))
+	}
+	srv, err := sharing.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("x2go: %w", err)
 	}
