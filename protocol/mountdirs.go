@@ -266,7 +266,7 @@ func MountDirsCmd(p MountDirsParams) (string, error) {
 	if err := checkName(p.Session); err != nil {
 		return "", err
 	}
-	if !isLoginName(p.User) {
+	if !ValidLoginName(p.User) {
 		return "", invalid("sshfs user", p.User, "a login name of [A-Za-z0-9._-], not starting with '-'")
 	}
 	if !isKeyFileSafe(p.KeyFile) {
@@ -303,10 +303,11 @@ func MountDirsCmd(p MountDirsParams) (string, error) {
 	return b.String(), nil
 }
 
-// isLoginName reports whether s can be put in double quotes in a shell
-// command and used as an SSH user name: [A-Za-z0-9._-], not starting with
-// '-'.
-func isLoginName(s string) bool {
+// ValidLoginName reports whether s can be put in double quotes in a shell
+// command and used as an SSH user name: [A-Za-z0-9._-]{1,64}, not starting
+// with '-'. It is the name the server's sshfs logs in to the client with,
+// so the client's SFTP server accepts only such names too.
+func ValidLoginName(s string) bool {
 	if s == "" || s[0] == '-' || len(s) > 64 {
 		return false
 	}

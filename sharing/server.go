@@ -64,7 +64,7 @@ type Option func(*Server) error
 // python-x2go uses, or "x2go" if that is not a plain name.
 func WithUser(name string) Option {
 	return func(s *Server) error {
-		if !isLoginName(name) {
+		if !protocol.ValidLoginName(name) {
 			return fmt.Errorf("sharing: user name %q is not a plain login name", name)
 		}
 		s.user = name
@@ -158,24 +158,10 @@ func New(opts ...Option) (*Server, error) {
 
 // defaultUser is the local login name if it is a plain one, else "x2go".
 func defaultUser() string {
-	if u, err := user.Current(); err == nil && isLoginName(u.Username) {
+	if u, err := user.Current(); err == nil && protocol.ValidLoginName(u.Username) {
 		return u.Username
 	}
 	return "x2go"
-}
-
-// isLoginName reports whether s is [A-Za-z0-9._-]{1,64} not starting with '-'.
-func isLoginName(s string) bool {
-	if s == "" || s[0] == '-' || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // checkKey accepts exactly the Server's user with its client key.

@@ -581,7 +581,7 @@ func TestOptions(t *testing.T) {
 	if srv.User() != "alice" || !bytes.Equal(srv.HostKey().Marshal(), signer.PublicKey().Marshal()) {
 		t.Error("options not applied")
 	}
-	if !isLoginName(defaultUser()) {
+	if !protocol.ValidLoginName(defaultUser()) {
 		t.Errorf("default user %q", defaultUser())
 	}
 }
