@@ -23,7 +23,6 @@ import (
 	"github.com/x2go-go/x2go/internal/fakesshd"
 	"github.com/x2go-go/x2go/sshconn"
 	"go.uber.org/goleak"
-	"golang.org/x/crypto/ssh/agent"
 )
 
 // listServer is a fake X2Go server whose session list the test sets;
@@ -601,7 +600,7 @@ func TestClientForwardAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("SSH_AUTH_SOCK", startAgent(t, priv))
+	t.Setenv("SSH_AUTH_SOCK", fakesshd.ServeAgent(t, priv))
 	o := faultOptions(t, srv, nil)
 	o.ForwardAgent = true
 	s, err := x2go.NewSession(o)
@@ -629,58 +628,6 @@ func TestClientForwardAgent(t *testing.T) {
 	if err := s.Connect(testCtx(t)); !errors.Is(err, sshconn.ErrNoAgent) {
 		t.Fatalf("ForwardAgent without an agent: %v, want ErrNoAgent", err)
 	}
-}
-
-// startAgent serves an SSH agent holding key on a unix socket until the
-// test ends.
-func startAgent(t *testing.T, key ed25519.PrivateKey) string {
-	t.Helper()
-	keyring := agent.NewKeyring()
-	if err := keyring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "agent") // short: unix socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "s")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				agent.ServeAgent(keyring, c)
-				c.Close()
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-		os.RemoveAll(dir)
-	})
-	return sock
 }
 
 func writeFile(t *testing.T, path, content string) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/x2go-go/x2go/internal/fakesshd"
 	"github.com/x2go-go/x2go/internal/testserver"
 	"golang.org/x/crypto/ssh"
 )
@@ -23,7 +24,7 @@ func TestLabForwardAgent(t *testing.T) {
 		HostKeys:           HostKeyConfig{KnownHostsFiles: []string{lab.KnownHosts}},
 		ConnectTimeout:     20 * time.Second,
 		ForwardAgent:       true,
-		AgentForwardSocket: startAgent(t, priv),
+		AgentForwardSocket: fakesshd.ServeAgent(t, priv),
 	}
 	c := dial(t, cfg)
 	want := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub)))

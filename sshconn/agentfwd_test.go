@@ -19,7 +19,7 @@ import (
 func TestForwardAgent(t *testing.T) {
 	leakCheck(t)
 	priv, pub := newKey(t)
-	sock := startAgent(t, priv)
+	sock := fakesshd.ServeAgent(t, priv)
 	srv := fakesshd.New(t, nil, fakesshd.WithAgentForwarding())
 	cfg := baseConfig(t, srv)
 	cfg.ForwardAgent = true
@@ -53,7 +53,7 @@ func TestForwardAgent(t *testing.T) {
 func TestForwardAgentFromEnvironment(t *testing.T) {
 	leakCheck(t)
 	priv, pub := newKey(t)
-	t.Setenv("SSH_AUTH_SOCK", startAgent(t, priv))
+	t.Setenv("SSH_AUTH_SOCK", fakesshd.ServeAgent(t, priv))
 	srv := fakesshd.New(t, nil, fakesshd.WithAgentForwarding())
 	cfg := baseConfig(t, srv)
 	cfg.ForwardAgent = true
@@ -137,7 +137,7 @@ func TestForwardAgentRefusedByServer(t *testing.T) {
 	srv := fakesshd.New(t, nil)
 	cfg := baseConfig(t, srv)
 	cfg.ForwardAgent = true
-	cfg.AgentForwardSocket = startAgent(t, priv)
+	cfg.AgentForwardSocket = fakesshd.ServeAgent(t, priv)
 	c := dial(t, cfg)
 	for range 2 {
 		if _, err := c.Run(testCtx(t), "x2golistsessions"); err != nil {
@@ -167,7 +167,7 @@ func TestForwardAgentOff(t *testing.T) {
 func TestForwardAgentGoneLater(t *testing.T) {
 	leakCheck(t)
 	priv, _ := newKey(t)
-	sock := startAgent(t, priv)
+	sock := fakesshd.ServeAgent(t, priv)
 	srv := fakesshd.New(t, nil, fakesshd.WithAgentForwarding())
 	cfg := baseConfig(t, srv)
 	cfg.ForwardAgent = true
@@ -225,7 +225,7 @@ func TestForwardAgentHungAgentClose(t *testing.T) {
 			conn.Close()
 		}
 	})
-	cfg.AgentForwardSocket = startAgent(t, priv) // answers Dial's check
+	cfg.AgentForwardSocket = fakesshd.ServeAgent(t, priv) // answers Dial's check
 	c, err := Dial(testCtx(t), cfg)
 	if err != nil {
 		t.Fatal(err)

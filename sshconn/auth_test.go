@@ -111,15 +111,15 @@ func TestAuthAgent(t *testing.T) {
 	other, _ := newKey(t)
 	srv := fakesshd.New(t, nil, fakesshd.WithAuthorizedKey(pub), fakesshd.NoPassword())
 	cfg := baseConfig(t, srv)
-	cfg.Auth = Auth{AllowAgent: true, AgentSocket: startAgent(t, other, priv)}
+	cfg.Auth = Auth{AllowAgent: true, AgentSocket: fakesshd.ServeAgent(t, other, priv)}
 	dial(t, cfg)
 
 	// $SSH_AUTH_SOCK when no socket is given.
-	t.Setenv("SSH_AUTH_SOCK", startAgent(t, priv))
+	t.Setenv("SSH_AUTH_SOCK", fakesshd.ServeAgent(t, priv))
 	cfg.Auth = Auth{AllowAgent: true}
 	dial(t, cfg)
 
-	cfg.Auth = Auth{AllowAgent: true, AgentSocket: startAgent(t, other)}
+	cfg.Auth = Auth{AllowAgent: true, AgentSocket: fakesshd.ServeAgent(t, other)}
 	authFails(t, cfg, []string{"publickey"})
 
 	// An agent that is not there is no method.

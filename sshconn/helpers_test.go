@@ -18,7 +18,6 @@ import (
 	"github.com/x2go-go/x2go/internal/fakesshd"
 	"go.uber.org/goleak"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/agent"
 )
 
 // leakCheck fails the test if a goroutine is left when it ends. Call it
@@ -89,61 +88,6 @@ func writeKey(t *testing.T, dir, name string, priv ed25519.PrivateKey, passphras
 		t.Fatal(err)
 	}
 	return file
-}
-
-// startAgent serves an in-process SSH agent holding keys on a unix socket
-// and returns the socket's path. It stops when the test ends.
-func startAgent(t *testing.T, keys ...ed25519.PrivateKey) string {
-	t.Helper()
-	keyring := agent.NewKeyring()
-	for _, k := range keys {
-		if err := keyring.Add(agent.AddedKey{PrivateKey: k}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A short directory: unix socket paths are limited to ~100 bytes.
-	dir, err := os.MkdirTemp("", "agent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "s")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				agent.ServeAgent(keyring, c)
-				c.Close()
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-		os.RemoveAll(dir)
-	})
-	return sock
 }
 
 // silentServer accepts TCP connections and never says a word: a server

@@ -1,10 +1,16 @@
 package fakesshd
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
 	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -83,4 +89,61 @@ func (s *Server) useAgent(sc *ssh.ServerConn, cmd string) {
 		use.Verified++
 	}
 	use.Err = errors.Join(errs...)
+}
+
+// ServeAgent serves an in-process SSH agent holding keys on a unix socket
+// and returns the socket's path, for SSH_AUTH_SOCK or a config that names
+// the agent. It stops, and its connections are closed, when the test
+// ends.
+func ServeAgent(t testing.TB, keys ...ed25519.PrivateKey) string {
+	t.Helper()
+	keyring := agent.NewKeyring()
+	for _, k := range keys {
+		if err := keyring.Add(agent.AddedKey{PrivateKey: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A short directory: unix socket paths are limited to ~100 bytes.
+	dir, err := os.MkdirTemp("", "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "s")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				agent.ServeAgent(keyring, c)
+				c.Close()
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+		os.RemoveAll(dir)
+	})
+	return sock
 }
