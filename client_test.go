@@ -11,7 +11,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -406,26 +405,8 @@ func TestClientListServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A server that accepts the connection and never says a word.
-	hung, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hung.Close()
-	held := make(chan net.Conn, 1)
-	go func() {
-		if conn, err := hung.Accept(); err == nil {
-			held <- conn
-		}
-		close(held)
-	}()
-	defer func() {
-		hung.Close()
-		for conn := range held {
-			conn.Close()
-		}
-	}()
 	silent := down
-	silent.Port, silent.ProfileName, silent.ConnectTimeout = hung.Addr().(*net.TCPAddr).Port, "silent", time.Second
+	silent.Port, silent.ProfileName, silent.ConnectTimeout = fakesshd.Silent(t), "silent", time.Second
 	if _, err := c.Register(silent); err != nil {
 		t.Fatal(err)
 	}

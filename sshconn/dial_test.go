@@ -161,7 +161,7 @@ func TestDialCancelDuringPrompt(t *testing.T) {
 
 func TestDialNetworkTimeout(t *testing.T) {
 	leakCheck(t)
-	port := silentServer(t)
+	port := fakesshd.Silent(t)
 	cfg := Config{Host: "127.0.0.1", Port: port, User: "u", Auth: Auth{Password: "x"},
 		HostKeys: HostKeyConfig{KnownHostsFiles: []string{emptyKnownHosts(t)}}, ConnectTimeout: 300 * time.Millisecond}
 	start := time.Now()

@@ -663,3 +663,41 @@ func pipe(ch ssh.Channel, nc net.Conn, quit <-chan struct{}) {
 	ch.Close()
 	nc.Close()
 }
+
+// Silent listens on 127.0.0.1 and returns the port: it accepts every
+// connection and never sends a byte, as a server that hangs before the
+// SSH version exchange. When the test ends it stops accepting, waits for
+// its accept loop and closes the connections it holds.
+func Silent(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return ln.Addr().(*net.TCPAddr).Port
+}
