@@ -100,8 +100,8 @@ func TestE2EProfileFile(t *testing.T) {
 	if err := c.StartSession(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	waitWindow(t, lab, agentWindow(s.Name()), true, 30*time.Second)
-	waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	lab.WaitWindow(t, agentWindow(s.Name()), true, 30*time.Second)
+	lab.WaitWindow(t, xtermWindow, true, 30*time.Second)
 	screenshot(t, lab, "client-profile-file")
 	if st := serverStatus(t, lab, s.Name()); st != "R" {
 		t.Fatalf("server lists %s as %q", s.Name(), st)
@@ -182,7 +182,7 @@ func TestE2EBroker(t *testing.T) {
 	if err := c.StartSession(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	waitWindow(t, lab, agentWindow(s.Name()), true, 30*time.Second)
+	lab.WaitWindow(t, agentWindow(s.Name()), true, 30*time.Second)
 	if st := serverStatus(t, lab, s.Name()); st != "R" {
 		t.Fatalf("server lists %s as %q", s.Name(), st)
 	}
@@ -218,7 +218,7 @@ func TestE2EBroker(t *testing.T) {
 		if err := c.StartSession(ctx, s); err != nil {
 			t.Fatalf("backend %d: %v", port, err)
 		}
-		waitWindow(t, lab, agentWindow(s.Name()), true, 30*time.Second)
+		lab.WaitWindow(t, agentWindow(s.Name()), true, 30*time.Second)
 	}
 	t.Logf("the broker chose the ports %v", picks)
 	if len(used) != 2 {
@@ -273,8 +273,8 @@ func TestE2EJumpHost(t *testing.T) {
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitWindow(t, lab, agentWindow(s.Name()), true, 30*time.Second)
-	waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	lab.WaitWindow(t, agentWindow(s.Name()), true, 30*time.Second)
+	lab.WaitWindow(t, xtermWindow, true, 30*time.Second)
 	screenshot(t, lab, "client-jump-host")
 	if st := serverStatus(t, lab, s.Name()); st != "R" {
 		t.Fatalf("server lists %s as %q", s.Name(), st)

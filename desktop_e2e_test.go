@@ -23,7 +23,7 @@ import (
 func startOwnerDesktop(t *testing.T, lab *testserver.Lab) (*x2go.Session, x2go.Desktop) {
 	t.Helper()
 	s := startLabSession(t, lab, x2go.Params{Command: "xterm", SessionType: "desktop"}, x2go.Hooks{})
-	waitWindow(t, lab, `"`+s.Title()+`"`, true, 30*time.Second)
+	lab.WaitWindow(t, `"`+s.Title()+`"`, true, 30*time.Second)
 	n, err := x2go.ParseSessionName(s.Name())
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +210,7 @@ func TestE2EShareOwnDesktop(t *testing.T) {
 		if si, err := viewer.SessionInfoByName(ctx, name); err != nil || si.Status != "R" {
 			t.Fatalf("ListSessions does not list the shadow session %s as running: %+v %v", name, si, err)
 		}
-		waitWindow(t, lab, `"`+viewer.Title()+`"`, true, 30*time.Second)
+		lab.WaitWindow(t, `"`+viewer.Title()+`"`, true, 30*time.Second)
 		wid := windowID(t, lab, viewer.Title())
 		showsDesktop(t, lab, desk, wid, shadowColours[mode])
 
@@ -231,7 +231,7 @@ func TestE2EShareOwnDesktop(t *testing.T) {
 		if err := viewer.Terminate(ctx); err != nil {
 			t.Fatalf("Terminate the shadow session: %v", err)
 		}
-		waitWindow(t, lab, `"`+viewer.Title()+`"`, false, 15*time.Second)
+		lab.WaitWindow(t, `"`+viewer.Title()+`"`, false, 15*time.Second)
 		if st := serverStatus(t, lab, name); st != "" {
 			t.Fatalf("the terminated shadow session %s is still listed as %q", name, st)
 		}
@@ -377,7 +377,7 @@ func TestE2EShareOtherUsersDesktop(t *testing.T) {
 	if err != nil || !slices.ContainsFunc(sessions, func(si x2go.SessionInfo) bool { return si.Name == name && si.Status == "R" }) {
 		t.Fatalf("%s's ListSessions = %+v, %v; want the running shadow session %s", lab.User2, sessions, err, name)
 	}
-	waitWindow(t, lab, `"`+viewer.Title()+`"`, true, 30*time.Second)
+	lab.WaitWindow(t, `"`+viewer.Title()+`"`, true, 30*time.Second)
 	showsDesktop(t, lab, desk, windowID(t, lab, viewer.Title()), [3]int{0, 160, 0})
 	windowShot(t, lab, windowID(t, lab, viewer.Title()), "shadow-other-user")
 	// The shadow agent runs as the owner: x2goterminate-session of the
@@ -389,7 +389,7 @@ func TestE2EShareOtherUsersDesktop(t *testing.T) {
 	if err := viewer.Terminate(ctx); err != nil {
 		t.Fatalf("Terminate the shadow session: %v", err)
 	}
-	waitWindow(t, lab, `"`+viewer.Title()+`"`, false, 15*time.Second)
+	lab.WaitWindow(t, `"`+viewer.Title()+`"`, false, 15*time.Second)
 	for end := time.Now().Add(15 * time.Second); processAlive(si.AgentPID); time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatalf("the shadow agent %d of %s still runs after Terminate", si.AgentPID, name)

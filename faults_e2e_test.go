@@ -102,7 +102,7 @@ func TestE2EDesktopGeometry(t *testing.T) {
 	}
 
 	title := `"` + s.Title() + `"`
-	waitWindow(t, lab, title, true, 30*time.Second)
+	lab.WaitWindow(t, title, true, 30*time.Second)
 	si, err := s.SessionInfoByName(ctx, name)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestE2EKilledNXProxyIsNoticed(t *testing.T) {
 	// Kill nxproxy only once the session is really up (window mapped): an
 	// agent that loses its proxy while still starting exits instead of
 	// suspending, and the server marks the session failed.
-	waitWindow(t, lab, `"`+s.Title()+`"`, true, 30*time.Second)
+	lab.WaitWindow(t, `"`+s.Title()+`"`, true, 30*time.Second)
 	// The window can map before the agent calls itself RUNNING (seen on a
 	// loaded machine: the agent then failed instead of suspending).
 	waitAgentState(t, lab, s.Name(), "RUNNING", 30*time.Second)

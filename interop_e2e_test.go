@@ -292,8 +292,8 @@ func TestE2EInteropGoStartPyhocaResume(t *testing.T) {
 	}
 	name := s.Name()
 	t.Logf("started %s", name)
-	waitWindow(t, lab, agentWindow(name), true, 30*time.Second)
-	waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	lab.WaitWindow(t, agentWindow(name), true, 30*time.Second)
+	lab.WaitWindow(t, xtermWindow, true, 30*time.Second)
 	if st := serverStatus(t, lab, name); st != "R" {
 		t.Fatalf("server lists %s as %q after Start, want R", name, st)
 	}
@@ -303,8 +303,8 @@ func TestE2EInteropGoStartPyhocaResume(t *testing.T) {
 		t.Fatalf("Suspend: %v", err)
 	}
 	waitServerStatus(t, lab, name, "S", 15*time.Second)
-	waitWindow(t, lab, agentWindow(name), false, 15*time.Second)
-	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
+	lab.WaitWindow(t, agentWindow(name), false, 15*time.Second)
+	lab.WaitWindow(t, xtermWindow, false, 15*time.Second)
 	if processAlive(goProxy) {
 		t.Fatalf("the library's nxproxy %d still runs after Suspend", goProxy)
 	}
@@ -318,8 +318,8 @@ func TestE2EInteropGoStartPyhocaResume(t *testing.T) {
 	}
 	p.waitOutput(t, regexp.MustCompile(`Press CTRL\+C to suspend the running session`), 30*time.Second)
 	waitServerStatus(t, lab, name, "R", 30*time.Second)
-	waitWindow(t, lab, agentWindow(name), true, 30*time.Second)
-	waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	lab.WaitWindow(t, agentWindow(name), true, 30*time.Second)
+	lab.WaitWindow(t, xtermWindow, true, 30*time.Second)
 	t.Logf("pyhoca-cli resumed %s in %v", name, time.Since(start))
 	if left := processGroup(p.cmd.Process.Pid); !strings.Contains(strings.Join(left, " "), ":nxproxy") {
 		t.Errorf("no nxproxy in pyhoca-cli's process group while it shows the session: %v", left)
@@ -338,8 +338,8 @@ func TestE2EInteropGoStartPyhocaResume(t *testing.T) {
 		t.Errorf("Status after Terminate = %v", s.Status())
 	}
 	waitServerStatus(t, lab, name, "", 15*time.Second)
-	waitWindow(t, lab, agentWindow(name), false, 15*time.Second)
-	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
+	lab.WaitWindow(t, agentWindow(name), false, 15*time.Second)
+	lab.WaitWindow(t, xtermWindow, false, 15*time.Second)
 	code := p.waitExit(t, 60*time.Second)
 	t.Logf("pyhoca-cli exited with status %d %v after the library terminated the session", code, time.Since(start))
 	if !strings.Contains(p.out.String(), "session "+name+" has terminated") {
@@ -372,8 +372,8 @@ func TestE2EInteropPyhocaStartGoResume(t *testing.T) {
 	}
 	p.waitOutput(t, regexp.MustCompile(`Press CTRL\+C to suspend the running session`), 30*time.Second)
 	waitServerStatus(t, lab, name, "R", 30*time.Second)
-	waitWindow(t, lab, agentWindow(name), true, 30*time.Second)
-	waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	lab.WaitWindow(t, agentWindow(name), true, 30*time.Second)
+	lab.WaitWindow(t, xtermWindow, true, 30*time.Second)
 	t.Logf("pyhoca-cli started %s in %v", name, time.Since(start))
 
 	// Ctrl-C: pyhoca-cli suspends the session and exits.
@@ -385,8 +385,8 @@ func TestE2EInteropPyhocaStartGoResume(t *testing.T) {
 		}
 	}
 	waitServerStatus(t, lab, name, "S", 30*time.Second)
-	waitWindow(t, lab, agentWindow(name), false, 15*time.Second)
-	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
+	lab.WaitWindow(t, agentWindow(name), false, 15*time.Second)
+	lab.WaitWindow(t, xtermWindow, false, 15*time.Second)
 	if left := processGroup(p.cmd.Process.Pid); len(left) > 0 {
 		t.Fatalf("pyhoca-cli's processes (its nxproxy) still run after it suspended the session: %v", left)
 	}
@@ -411,8 +411,8 @@ func TestE2EInteropPyhocaStartGoResume(t *testing.T) {
 		t.Fatalf("after Resume: name %s status %v progress %d graphicsOK %v", s.Name(), s.Status(), s.Progress(), s.GraphicsOK())
 	}
 	waitServerStatus(t, lab, name, "R", 15*time.Second)
-	waitWindow(t, lab, agentWindow(name), true, 30*time.Second)
-	waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	lab.WaitWindow(t, agentWindow(name), true, 30*time.Second)
+	lab.WaitWindow(t, xtermWindow, true, 30*time.Second)
 	t.Logf("the library resumed %s in %v", name, time.Since(start))
 	screenshot(t, lab, "interop-go-resumed")
 
@@ -428,8 +428,8 @@ func TestE2EInteropPyhocaStartGoResume(t *testing.T) {
 		t.Errorf("Status after Terminate = %v", s.Status())
 	}
 	waitServerStatus(t, lab, name, "", 15*time.Second)
-	waitWindow(t, lab, agentWindow(name), false, 15*time.Second)
-	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
+	lab.WaitWindow(t, agentWindow(name), false, 15*time.Second)
+	lab.WaitWindow(t, xtermWindow, false, 15*time.Second)
 	if processAlive(pid) {
 		t.Errorf("nxproxy %d still runs after Terminate", pid)
 	}

@@ -106,26 +106,6 @@ func xcmd(lab *testserver.Lab, name string, args ...string) (string, error) {
 	return string(out), err
 }
 
-// waitWindow polls the lab display until a window whose tree line
-// contains want is (present=true) or is not (present=false) there.
-func waitWindow(t *testing.T, lab *testserver.Lab, want string, present bool, d time.Duration) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for {
-		tree, err := xcmd(lab, "xwininfo", "-root", "-tree")
-		if err != nil {
-			t.Fatalf("xwininfo: %v %s", err, tree)
-		}
-		if strings.Contains(tree, want) == present {
-			return time.Since(start)
-		}
-		if time.Since(start) > d {
-			t.Fatalf("window %q present=%v not reached within %v; tree:\n%s", want, present, d, tree)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // screenshot saves the lab display as a PNG test artifact.
 func screenshot(t *testing.T, lab *testserver.Lab, name string) string {
 	t.Helper()
@@ -204,7 +184,7 @@ func TestE2ERootlessLifecycle(t *testing.T) {
 	if st := serverStatus(t, lab, name); st != "R" {
 		t.Fatalf("server lists %s as %q, want R", name, st)
 	}
-	waitWindow(t, lab, `("xterm" "XTerm")`, true, 30*time.Second)
+	lab.WaitWindow(t, `("xterm" "XTerm")`, true, 30*time.Second)
 	t.Logf("xterm window mapped %v after Start was called", time.Since(start))
 	screenshot(t, lab, "rootless-xterm")
 
@@ -245,7 +225,7 @@ func TestE2ERootlessLifecycle(t *testing.T) {
 	if st := serverStatus(t, lab, name); st != "S" {
 		t.Fatalf("after Suspend the server lists %q, want S", st)
 	}
-	waitWindow(t, lab, `("xterm" "XTerm")`, false, 15*time.Second)
+	lab.WaitWindow(t, `("xterm" "XTerm")`, false, 15*time.Second)
 	if processAlive(pid) {
 		t.Fatalf("nxproxy %d still runs after Suspend", pid)
 	}
@@ -253,7 +233,7 @@ func TestE2ERootlessLifecycle(t *testing.T) {
 	if err := s.Resume(ctx, name); err != nil {
 		t.Fatalf("Resume: %v", err)
 	}
-	waitWindow(t, lab, `("xterm" "XTerm")`, true, 30*time.Second)
+	lab.WaitWindow(t, `("xterm" "XTerm")`, true, 30*time.Second)
 	if st := serverStatus(t, lab, name); st != "R" {
 		t.Fatalf("after Resume the server lists %q, want R", st)
 	}
@@ -267,7 +247,7 @@ func TestE2ERootlessLifecycle(t *testing.T) {
 	if st := serverStatus(t, lab, name); st != "" {
 		t.Fatalf("after Terminate the server still lists %s as %q", name, st)
 	}
-	waitWindow(t, lab, `("xterm" "XTerm")`, false, 15*time.Second)
+	lab.WaitWindow(t, `("xterm" "XTerm")`, false, 15*time.Second)
 	if processAlive(pid) {
 		t.Fatalf("nxproxy %d still runs after Terminate", pid)
 	}

@@ -67,11 +67,11 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 	}
 
 	const xtermWindow = `("xterm" "XTerm")`
-	waitWindow(t, lab, xtermWindow, false, 5*time.Second) // nothing shown before
+	lab.WaitWindow(t, xtermWindow, false, 5*time.Second) // nothing shown before
 	if err := s.ExecPublishedApplication(ctx, xterm); err != nil {
 		t.Fatalf("ExecPublishedApplication(%q): %v", xterm, err)
 	}
-	took := waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	took := lab.WaitWindow(t, xtermWindow, true, 30*time.Second)
 	t.Logf("published %q mapped its window %v after the call", xterm, took)
 	screenshot(t, lab, "published-xterm")
 
@@ -82,7 +82,7 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 	if st := serverStatus(t, lab, name); st != "S" {
 		t.Fatalf("server lists %s as %q after suspend, want S", name, st)
 	}
-	waitWindow(t, lab, xtermWindow, false, 15*time.Second)
+	lab.WaitWindow(t, xtermWindow, false, 15*time.Second)
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("local session dir of the suspended session: %v", err)
 	}
@@ -90,7 +90,7 @@ func TestE2EPublishedApplicationsSession(t *testing.T) {
 	if err := s.Resume(ctx, name); err != nil {
 		t.Fatalf("Resume: %v", err)
 	}
-	waitWindow(t, lab, xtermWindow, true, 30*time.Second)
+	lab.WaitWindow(t, xtermWindow, true, 30*time.Second)
 	if st := serverStatus(t, lab, name); st != "R" {
 		t.Fatalf("server lists %s as %q after resume, want R", name, st)
 	}

@@ -98,7 +98,7 @@ func TestE2ETwoSessionsOneConnection(t *testing.T) {
 	}
 	window := func(i int) string { return `"X2GO-` + names[i] + `"` }
 	for i := range sessions {
-		waitWindow(t, lab, window(i), true, 30*time.Second)
+		lab.WaitWindow(t, window(i), true, 30*time.Second)
 	}
 	waitXterms(t, lab, 2)
 	screenshot(t, lab, "two-sessions-one-connection")
@@ -115,8 +115,8 @@ func TestE2ETwoSessionsOneConnection(t *testing.T) {
 		if st, ost := serverStatus(t, lab, names[i]), serverStatus(t, lab, names[other]); st != "S" || ost != "R" {
 			t.Fatalf("after suspending %s the server lists it %q and the other %q", names[i], st, ost)
 		}
-		waitWindow(t, lab, window(i), false, 15*time.Second)
-		waitWindow(t, lab, window(other), true, time.Second)
+		lab.WaitWindow(t, window(i), false, 15*time.Second)
+		lab.WaitWindow(t, window(other), true, time.Second)
 		if sessions[other].Status() != x2go.StatusRunning || !sessions[other].GraphicsOK() {
 			t.Fatalf("the other session: %v", sessions[other].Status())
 		}
@@ -124,7 +124,7 @@ func TestE2ETwoSessionsOneConnection(t *testing.T) {
 		if err := s.Resume(ctx, names[i]); err != nil {
 			t.Fatalf("Resume %s: %v", names[i], err)
 		}
-		waitWindow(t, lab, window(i), true, 30*time.Second)
+		lab.WaitWindow(t, window(i), true, 30*time.Second)
 		if st, ost := serverStatus(t, lab, names[i]), serverStatus(t, lab, names[other]); st != "R" || ost != "R" {
 			t.Fatalf("after resuming %s the server lists it %q and the other %q", names[i], st, ost)
 		}

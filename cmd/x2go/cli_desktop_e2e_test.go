@@ -12,21 +12,6 @@ import (
 	"github.com/x2go-go/x2go/internal/testserver"
 )
 
-// waitClientWindow waits up to d for a window whose xwininfo tree line
-// contains want on the client display.
-func (c *cliLab) waitClientWindow(t *testing.T, want string, present bool, d time.Duration) {
-	t.Helper()
-	for deadline := time.Now().Add(d); ; time.Sleep(200 * time.Millisecond) {
-		r := c.exec(t, "xwininfo", "-root", "-tree")
-		if r.code == 0 && strings.Contains(r.stdout, want) == present {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("window %q present=%v not reached within %v:\n%s%s", want, present, d, r.stdout, r.stderr)
-		}
-	}
-}
-
 // TestE2ECLIShareDesktop: x2go desktops lists a desktop session; x2go
 // share-desktop and pyhoca-cli -D show it in a window of their own until
 // Ctrl-C ends the sharing; a desktop that is not there fails with each
@@ -65,14 +50,14 @@ func TestE2ECLIShareDesktop(t *testing.T) {
 	if shadow == "" {
 		t.Fatalf("x2go share-desktop printed %q, want a full-access shadow session's name", share.out.String())
 	}
-	c.waitClientWindow(t, `"X2GO-`+shadow+`"`, true, 30*time.Second)
+	lab.WaitWindow(t, `"X2GO-`+shadow+`"`, true, 30*time.Second)
 	share.interrupt(t)
 	waitOutput(t, &share.out, "x2go: "+shadow+" terminated")
-	c.waitClientWindow(t, `"X2GO-`+shadow+`"`, false, 15*time.Second)
+	lab.WaitWindow(t, `"X2GO-`+shadow+`"`, false, 15*time.Second)
 
 	a := c.startAttended(t, append(conn, "-D", desk, "--share-mode", "0")...)
 	waitOutput(t, &a.out, "Press CTRL+C to end desktop sharing for this session...")
-	c.waitClientWindow(t, "XSHAD"+lab.User+"XSHAD", true, 30*time.Second)
+	lab.WaitWindow(t, "XSHAD"+lab.User+"XSHAD", true, 30*time.Second)
 	a.interrupt(t)
 	waitOutput(t, &a.out, "has been terminated")
 	waitStatuses(t, lab, "R", 15*time.Second) // the desktop session, still running
@@ -129,8 +114,8 @@ func TestE2ECLIPublishedApps(t *testing.T) {
 	if r := c.exec(t, c.bin, "apps", "--start", "Labor-XTerm", "-i", lab.Key, target); r.code != 0 {
 		t.Fatalf("x2go apps --start: %d %s%s", r.code, r.stdout, r.stderr)
 	}
-	c.waitClientWindow(t, `("x2go-lab-xterm" "XTerm")`, true, 30*time.Second)
+	lab.WaitWindow(t, `("x2go-lab-xterm" "XTerm")`, true, 30*time.Second)
 	provider.interrupt(t)
 	waitStatuses(t, lab, "S", 30*time.Second)
-	c.waitClientWindow(t, `("x2go-lab-xterm" "XTerm")`, false, 15*time.Second)
+	lab.WaitWindow(t, `("x2go-lab-xterm" "XTerm")`, false, 15*time.Second)
 }

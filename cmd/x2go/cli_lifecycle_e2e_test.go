@@ -135,15 +135,7 @@ func TestE2EPyhocaCLILifecycle(t *testing.T) {
 	waitOutput(t, &a.out, "Press CTRL+C to suspend the running session...")
 	// The session runs once nxproxy is connected; its window maps a
 	// moment later (seconds on a loaded machine).
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		r := c.exec(t, "xwininfo", "-root", "-tree")
-		if r.code == 0 && strings.Contains(r.stdout, `"X2GO-`+name+`"`) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no window X2GO-%s on the client display:\n%s%s", name, r.stdout, r.stderr)
-		}
-	}
+	lab.WaitWindow(t, `"X2GO-`+name+`"`, true, 30*time.Second)
 	a.interrupt(t)
 	waitStatuses(t, lab, "S", 30*time.Second)
 	waitOutput(t, &a.out, "X2Go session "+name+" has been suspended")

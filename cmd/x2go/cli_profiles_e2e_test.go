@@ -81,7 +81,7 @@ func TestE2EPyhocaProfiles(t *testing.T) {
 	a := c.startAttended(t, "-P", name, "-i", lab.Key)
 	sname := waitStatuses(t, lab, "R", time.Minute)[0]
 	waitOutput(t, &a.out, "Press CTRL+C to suspend the running session...")
-	waitWindowCLI(t, c, `"X2GO-`+sname+`"`)
+	lab.WaitWindow(t, `"X2GO-`+sname+`"`, true, 30*time.Second)
 	if !strings.Contains(sname, "_stRxterm_") {
 		t.Errorf("session %s: not the profile's rootless xterm", sname)
 	}
@@ -121,20 +121,6 @@ func TestE2EPyhocaProfiles(t *testing.T) {
 		t.Fatalf("terminate --all-profiles: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	waitStatuses(t, lab, "", 30*time.Second)
-}
-
-// waitWindowCLI waits up to 30 s for a window on the lab display.
-func waitWindowCLI(t *testing.T, c *cliLab, title string) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		r := c.exec(t, "xwininfo", "-root", "-tree")
-		if r.code == 0 && strings.Contains(r.stdout, title) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no window %s on the client display:\n%s%s", title, r.stdout, r.stderr)
-		}
-	}
 }
 
 // TestE2EPyhocaBroker: with the real x2gobroker, --list-profiles prints

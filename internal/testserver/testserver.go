@@ -334,3 +334,32 @@ func (l *Lab) ClientEnv() []string {
 	}
 	return append(out, "DISPLAY="+l.Display, "XAUTHORITY="+l.XAuthority)
 }
+
+// WaitWindow polls the lab's client display (xwininfo -root -tree) until a
+// window whose tree line contains want is there (present) or is gone
+// (!present), and returns how long that took. It fails the test if that
+// is not so within d. An xwininfo that exits with an error counts as not
+// reached yet; one that cannot be run at all fails the test at once.
+func (l *Lab) WaitWindow(t testing.TB, want string, present bool, d time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		cmd := exec.Command("xwininfo", "-root", "-tree")
+		cmd.Env = l.ClientEnv()
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exitErr *exec.ExitError
+		if err != nil && !errors.As(err, &exitErr) {
+			t.Fatalf("xwininfo: %v", err)
+		}
+		if err == nil && strings.Contains(stdout.String(), want) == present {
+			return time.Since(start)
+		}
+		if time.Since(start) > d {
+			t.Fatalf("window %q present=%v not reached within %v (xwininfo: %v); tree:\n%s%s",
+				want, present, d, err, stdout.String(), stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
