@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,11 +132,9 @@ func screenshotPath(name string) string {
 // serverStatus returns the status letter the server lists for name, "" if absent.
 func serverStatus(t *testing.T, lab *testserver.Lab, name string) string {
 	t.Helper()
-	for _, line := range lab.Sessions(t) {
-		f := strings.Split(line, "|")
-		if len(f) > 4 && f[1] == name {
-			return f[4]
-		}
+	names, statuses := lab.SessionStatuses(t)
+	if i := slices.Index(names, name); i >= 0 {
+		return statuses[i]
 	}
 	return ""
 }

@@ -249,12 +249,10 @@ func (c *cliLab) sessionJSONList(t *testing.T) []sessionJSON {
 // server's order.
 func serverSessions(t *testing.T, lab *testserver.Lab) (names []string, status map[string]string) {
 	t.Helper()
+	names, statuses := lab.SessionStatuses(t)
 	status = map[string]string{}
-	for _, line := range lab.Sessions(t) {
-		if f := strings.Split(line, "|"); len(f) > 4 {
-			names = append(names, f[1])
-			status[f[1]] = f[4]
-		}
+	for i, name := range names {
+		status[name] = statuses[i]
 	}
 	return names, status
 }

@@ -98,13 +98,7 @@ func waitStatuses(t *testing.T, lab *testserver.Lab, want string, d time.Duratio
 	t.Helper()
 	var names, got []string
 	for deadline := time.Now().Add(d); ; {
-		names, got = nil, nil
-		for _, line := range lab.Sessions(t) {
-			if f := strings.Split(line, "|"); len(f) > 4 {
-				names = append(names, f[1])
-				got = append(got, f[4])
-			}
-		}
+		names, got = lab.SessionStatuses(t)
 		if strings.Join(got, " ") == want {
 			return names
 		}

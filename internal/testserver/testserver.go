@@ -308,6 +308,20 @@ func (l *Lab) Sessions(t testing.TB) []string {
 	return lines
 }
 
+// SessionStatuses returns the names and status letters ("R", "S", ...)
+// of the sessions Sessions lists, in its order. A line with fewer than
+// five fields is left out.
+func (l *Lab) SessionStatuses(t testing.TB) (names, statuses []string) {
+	t.Helper()
+	for _, line := range l.Sessions(t) {
+		if f := strings.Split(line, "|"); len(f) > 4 {
+			names = append(names, f[1])
+			statuses = append(statuses, f[4])
+		}
+	}
+	return names, statuses
+}
+
 // TerminateAll terminates every X2Go session of the lab users (User and
 // User2), stops the desktop sharing applets of User's sessions and removes
 // stale mount records (scripts/lab reset).
