@@ -17,10 +17,7 @@ import (
 // Ctrl-C ends the sharing; a desktop that is not there fails with each
 // one's exit status and starts nothing.
 func TestE2ECLIShareDesktop(t *testing.T) {
-	lab := testserver.Start(t)
-	lab.Lock(t)
-	lab.TerminateAll(t)
-	t.Cleanup(func() { lab.TerminateAll(t) })
+	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
 	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 
@@ -68,10 +65,7 @@ func TestE2ECLIShareDesktop(t *testing.T) {
 // the locale's language with their icons; --start opens one in the
 // published applications session x2go start -t published shows.
 func TestE2ECLIPublishedApps(t *testing.T) {
-	lab := testserver.Start(t)
-	lab.Lock(t)
-	lab.TerminateAll(t)
-	t.Cleanup(func() { lab.TerminateAll(t) })
+	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
 	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 

@@ -116,10 +116,7 @@ func waitStatuses(t *testing.T, lab *testserver.Lab, want string, d time.Duratio
 // exits; -R NEWEST --terminate-on-ctrl-c resumes it and Ctrl-C terminates
 // it; -T ALL ends a session another process attends.
 func TestE2EPyhocaCLILifecycle(t *testing.T) {
-	lab := testserver.Start(t)
-	lab.Lock(t)
-	lab.TerminateAll(t)
-	t.Cleanup(func() { lab.TerminateAll(t) })
+	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
 	conn := []string{"--server", lab.Host, "-p", strconv.Itoa(lab.Port), "-u", lab.User,
 		"--ssh-privkey", lab.Key}
@@ -182,10 +179,7 @@ func waitOutput(t *testing.T, out *syncBuffer, text string) {
 // session like pyhoca-cli -N, but in their own short lines, with none of
 // pyhoca-cli's log lines.
 func TestE2EModernStartSpeaksForItself(t *testing.T) {
-	lab := testserver.Start(t)
-	lab.Lock(t)
-	lab.TerminateAll(t)
-	t.Cleanup(func() { lab.TerminateAll(t) })
+	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
 	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 
@@ -215,10 +209,7 @@ func TestE2EModernStartSpeaksForItself(t *testing.T) {
 // (through the attending process's control socket); x2go shared lists them
 // as the server does; pyhoca-cli's -F shares folders too.
 func TestE2ECLISharing(t *testing.T) {
-	lab := testserver.Start(t)
-	lab.Lock(t)
-	lab.TerminateAll(t)
-	t.Cleanup(func() { lab.TerminateAll(t) })
+	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
 	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 	dir := t.TempDir()

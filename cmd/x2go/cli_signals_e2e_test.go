@@ -82,10 +82,7 @@ func checkNoSecret(t *testing.T, pid int, secret string) (children int) {
 // given the password through X2GO_SSH_PASSWORD, hands it to no child
 // either, and SIGHUP suspends its session.
 func TestE2EAttendedSessionSignalsAndPassword(t *testing.T) {
-	lab := testserver.Start(t)
-	lab.Lock(t)
-	lab.TerminateAll(t)
-	t.Cleanup(func() { lab.TerminateAll(t) })
+	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
 	// No key: the password is the only way in.
 	os.Remove(filepath.Join(c.home, ".ssh", "id_ed25519"))

@@ -16,10 +16,7 @@ import (
 // without a PulseAudio says in one line that the session has no sound,
 // and the session runs.
 func TestE2ECLISound(t *testing.T) {
-	lab := testserver.Start(t)
-	lab.Lock(t)
-	lab.TerminateAll(t)
-	t.Cleanup(func() { lab.TerminateAll(t) })
+	lab := testserver.StartLocked(t)
 	pa := pulsetest.Start(t)
 	c := newCLILab(t, lab)
 	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)

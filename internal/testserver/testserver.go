@@ -9,6 +9,9 @@
 //	lab := testserver.Start(t) // skips only with -short
 //	lab.Lock(t)                // one session-touching test at a time, across packages
 //	defer lab.TerminateAll(t)
+//
+// StartLocked does the same with the last step as a t.Cleanup (and a
+// TerminateAll before the test).
 package testserver
 
 import (
@@ -265,6 +268,20 @@ func (l *Lab) Lock(t testing.TB) {
 		_ = syscall.Flock(fd, syscall.LOCK_UN)
 		f.Close()
 	})
+}
+
+// StartLocked is Start and Lock for a test that works with sessions: it
+// also terminates every session of the lab users before the test and
+// again when it ends (a cleanup that runs before Lock's, so still under
+// the lock). Tests that need that final TerminateAll at another point
+// among their cleanups or defers call the four steps themselves.
+func StartLocked(t testing.TB) *Lab {
+	t.Helper()
+	l := Start(t)
+	l.Lock(t)
+	l.TerminateAll(t)
+	t.Cleanup(func() { l.TerminateAll(t) })
+	return l
 }
 
 // ServerCommand runs cmd (a shell command line) as the lab user on the server
