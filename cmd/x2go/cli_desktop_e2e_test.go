@@ -19,20 +19,19 @@ import (
 func TestE2ECLIShareDesktop(t *testing.T) {
 	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
-	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 
-	owner := c.startX2Go(t, "start", "-i", lab.Key, "-t", "desktop", "-c", "xterm", target)
+	owner := c.startX2Go(t, "start", "-i", lab.Key, "-t", "desktop", "-c", "xterm", c.target)
 	name := waitStatuses(t, lab, "R", time.Minute)[0]
 	waitOutput(t, &owner.out, "is running")
 	desk := lab.User + "@:" + strings.Split(name, "-")[1]
 
-	r := c.exec(t, c.bin, "desktops", "--json", "-i", lab.Key, target)
+	r := c.exec(t, c.bin, "desktops", "--json", "-i", lab.Key, c.target)
 	var desktops []string
 	if err := json.Unmarshal([]byte(r.stdout), &desktops); r.code != 0 || err != nil || !strings.Contains(strings.Join(desktops, " "), desk) {
 		t.Fatalf("x2go desktops --json: %d %v %s%s; want %s", r.code, err, r.stdout, r.stderr, desk)
 	}
 	missing := lab.User + "@:99"
-	if r := c.exec(t, c.bin, "share-desktop", "-i", lab.Key, target, missing); r.code != exitNoSession || !strings.Contains(r.stderr, "x2go desktops") {
+	if r := c.exec(t, c.bin, "share-desktop", "-i", lab.Key, c.target, missing); r.code != exitNoSession || !strings.Contains(r.stderr, "x2go desktops") {
 		t.Errorf("x2go share-desktop %s: exit %d, %s; want %d and a hint at x2go desktops", missing, r.code, r.stderr, exitNoSession)
 	}
 	conn := []string{"--server", lab.Host, "-p", strconv.Itoa(lab.Port), "-u", lab.User, "--ssh-privkey", lab.Key}
@@ -41,7 +40,7 @@ func TestE2ECLIShareDesktop(t *testing.T) {
 	}
 	waitStatuses(t, lab, "R", time.Second) // nothing was started
 
-	share := c.startX2Go(t, "share-desktop", "--full-access", "-i", lab.Key, target, desk)
+	share := c.startX2Go(t, "share-desktop", "--full-access", "-i", lab.Key, c.target, desk)
 	waitOutput(t, &share.out, "Ctrl-C will terminate it")
 	shadow := regexp.MustCompile(`(?m)^\S+_stS1XSHAD` + lab.User + `XSHAD\S+$`).FindString(share.out.String())
 	if shadow == "" {
@@ -67,9 +66,8 @@ func TestE2ECLIShareDesktop(t *testing.T) {
 func TestE2ECLIPublishedApps(t *testing.T) {
 	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
-	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 
-	r := c.exec(t, c.bin, "apps", "--json", "--lang", "de_DE", "-i", lab.Key, target)
+	r := c.exec(t, c.bin, "apps", "--json", "--lang", "de_DE", "-i", lab.Key, c.target)
 	var menu map[string][]struct {
 		Name, Comment, Exec string
 		Icon                string `json:"icon_base64"`
@@ -94,18 +92,18 @@ func TestE2ECLIPublishedApps(t *testing.T) {
 		t.Fatalf("x2go apps --json lacks the lab's entry:\n%s", r.stdout)
 	}
 	c.env = append(c.env, "LC_ALL=fr_FR.UTF-8")
-	if r := c.exec(t, c.bin, "apps", "-i", lab.Key, target); r.code != 0 || !strings.Contains(r.stdout, "XTerm du labo\txterm -name x2go-lab-xterm") {
+	if r := c.exec(t, c.bin, "apps", "-i", lab.Key, c.target); r.code != 0 || !strings.Contains(r.stdout, "XTerm du labo\txterm -name x2go-lab-xterm") {
 		t.Errorf("x2go apps with LC_ALL=fr_FR.UTF-8: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := c.exec(t, c.bin, "apps", "--start", "Lab XTerm", "-i", lab.Key, target); r.code != exitNoSession || !strings.Contains(r.stderr, "x2go start -t published") {
+	if r := c.exec(t, c.bin, "apps", "--start", "Lab XTerm", "-i", lab.Key, c.target); r.code != exitNoSession || !strings.Contains(r.stderr, "x2go start -t published") {
 		t.Errorf("x2go apps --start without a published session: %d %s", r.code, r.stderr)
 	}
 
-	provider := c.startX2Go(t, "start", "-t", "published", "-i", lab.Key, target)
+	provider := c.startX2Go(t, "start", "-t", "published", "-i", lab.Key, c.target)
 	waitStatuses(t, lab, "R", time.Minute)
 	waitOutput(t, &provider.out, "is running")
 	// Any of the entry's names works, whatever the language.
-	if r := c.exec(t, c.bin, "apps", "--start", "Labor-XTerm", "-i", lab.Key, target); r.code != 0 {
+	if r := c.exec(t, c.bin, "apps", "--start", "Labor-XTerm", "-i", lab.Key, c.target); r.code != 0 {
 		t.Fatalf("x2go apps --start: %d %s%s", r.code, r.stdout, r.stderr)
 	}
 	lab.WaitWindow(t, `("x2go-lab-xterm" "XTerm")`, true, 30*time.Second)

@@ -36,11 +36,12 @@ type cliResult struct {
 
 // cliLab holds what the tests need to run both clients against the lab.
 type cliLab struct {
-	lab  *testserver.Lab
-	bin  string   // the built x2go binary
-	link string   // symlink named pyhoca-cli to bin
-	home string   // HOME with .ssh/id_ed25519 and .ssh/known_hosts of the lab
-	env  []string // environment of both clients
+	lab    *testserver.Lab
+	bin    string   // the built x2go binary
+	link   string   // symlink named pyhoca-cli to bin
+	home   string   // HOME with .ssh/id_ed25519 and .ssh/known_hosts of the lab
+	env    []string // environment of both clients
+	target string   // user@host:port of the lab's main sshd, as x2go takes it
 }
 
 // built is the x2go binary built for this test process, and the
@@ -130,7 +131,8 @@ func newCLILab(t *testing.T, lab *testserver.Lab) *cliLab {
 		}
 	}
 	env = append(env, "HOME="+home)
-	return &cliLab{lab: lab, bin: bin, link: link, home: home, env: env}
+	return &cliLab{lab: lab, bin: bin, link: link, home: home, env: env,
+		target: lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)}
 }
 
 // pyhocaListArgs are the -L arguments given to every pyhoca-cli variant.

@@ -181,16 +181,15 @@ func waitOutput(t *testing.T, out *syncBuffer, text string) {
 func TestE2EModernStartSpeaksForItself(t *testing.T) {
 	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
-	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 
-	a := c.startX2Go(t, "start", "-i", lab.Key, "-c", "xterm", target)
+	a := c.startX2Go(t, "start", "-i", lab.Key, "-c", "xterm", c.target)
 	name := waitStatuses(t, lab, "R", time.Minute)[0]
 	waitOutput(t, &a.out, "x2go: "+name+" is running; Ctrl-C will suspend it")
 	a.interrupt(t)
 	waitStatuses(t, lab, "S", 30*time.Second)
 	waitOutput(t, &a.out, "x2go: "+name+" suspended")
 
-	a = c.startX2Go(t, "resume", "--terminate-on-interrupt", "-i", lab.Key, target, name)
+	a = c.startX2Go(t, "resume", "--terminate-on-interrupt", "-i", lab.Key, c.target, name)
 	waitStatuses(t, lab, "R", time.Minute)
 	waitOutput(t, &a.out, "x2go: "+name+" is running; Ctrl-C will terminate it")
 	a.interrupt(t)
@@ -211,14 +210,13 @@ func TestE2EModernStartSpeaksForItself(t *testing.T) {
 func TestE2ECLISharing(t *testing.T) {
 	lab := testserver.StartLocked(t)
 	c := newCLILab(t, lab)
-	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	first, second := filepath.Join(dir, "first folder"), filepath.Join(dir, "zweiter Ordner ü")
 	os.Mkdir(first, 0o755)
 	os.Mkdir(second, 0o755)
 
-	a := c.startX2Go(t, "start", "-i", lab.Key, "-c", "xterm", "--share", first, target)
+	a := c.startX2Go(t, "start", "-i", lab.Key, "-c", "xterm", "--share", first, c.target)
 	name := waitStatuses(t, lab, "R", time.Minute)[0]
 	waitOutput(t, &a.out, "is running")
 	shared := func() string {

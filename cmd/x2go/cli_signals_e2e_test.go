@@ -113,8 +113,7 @@ func TestE2EAttendedSessionSignalsAndPassword(t *testing.T) {
 
 	// The subcommands: the password from the environment.
 	c.env = append(c.env, passwordEnv+"="+lab.Password)
-	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
-	a = c.startX2Go(t, "start", "--non-interactive", "-c", "xterm", target)
+	a = c.startX2Go(t, "start", "--non-interactive", "-c", "xterm", c.target)
 	name := waitStatuses(t, lab, "R", time.Minute)[0]
 	waitOutput(t, &a.out, name+" is running")
 	checkNoSecret(t, a.cmd.Process.Pid, lab.Password)
@@ -127,7 +126,7 @@ func TestE2EAttendedSessionSignalsAndPassword(t *testing.T) {
 
 	// And --password on the subcommands' command line.
 	c.env = c.env[:len(c.env)-1]
-	a = c.startX2Go(t, "resume", "--password", lab.Password, "--terminate-on-interrupt", target, name)
+	a = c.startX2Go(t, "resume", "--password", lab.Password, "--terminate-on-interrupt", c.target, name)
 	waitStatuses(t, lab, "R", time.Minute)
 	waitOutput(t, &a.out, name+" is running")
 	checkNoSecret(t, a.cmd.Process.Pid, lab.Password)

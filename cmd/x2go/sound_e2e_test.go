@@ -1,7 +1,6 @@
 package main
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +18,6 @@ func TestE2ECLISound(t *testing.T) {
 	lab := testserver.StartLocked(t)
 	pa := pulsetest.Start(t)
 	c := newCLILab(t, lab)
-	target := lab.User + "@" + lab.Host + ":" + strconv.Itoa(lab.Port)
 	var plain []string
 	for _, kv := range c.env {
 		if !strings.HasPrefix(kv, "PULSE_") && !strings.HasPrefix(kv, "XDG_RUNTIME_DIR=") {
@@ -28,7 +26,7 @@ func TestE2ECLISound(t *testing.T) {
 	}
 
 	c.env = append(plain, "PULSE_SERVER=unix:"+pa.Socket, "PULSE_COOKIE="+pa.CookieFile)
-	a := c.startX2Go(t, "start", "-i", lab.Key, "-c", "xterm", target)
+	a := c.startX2Go(t, "start", "-i", lab.Key, "-c", "xterm", c.target)
 	name := waitStatuses(t, lab, "R", time.Minute)[0]
 	waitOutput(t, &a.out, "x2go: "+name+" is running")
 	if mods := pa.TCPModules(t); len(mods) != 1 {
@@ -44,7 +42,7 @@ func TestE2ECLISound(t *testing.T) {
 	}
 
 	c.env = append(plain, "PULSE_SERVER=tcp:127.0.0.1:1")
-	a = c.startX2Go(t, "resume", "--sound", "pulse", "--terminate-on-interrupt", "-i", lab.Key, target, name)
+	a = c.startX2Go(t, "resume", "--sound", "pulse", "--terminate-on-interrupt", "-i", lab.Key, c.target, name)
 	waitStatuses(t, lab, "R", time.Minute)
 	waitOutput(t, &a.out, "x2go: "+name+" is running")
 	waitOutput(t, &a.out, "x2go: no sound: ")
