@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/x2go-go/x2go/internal/scripttest"
 	"github.com/x2go-go/x2go/internal/spoolfs"
 	"go.uber.org/goleak"
 )
@@ -46,44 +47,6 @@ func age(t testing.TB, path string) {
 	if err := os.Chtimes(path, old, old); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// recorder is a script that records its arguments (NUL-separated, calls
-// separated by \x1e) and a copy of its last argument.
-type recorder struct{ path, dir string }
-
-func newRecorder(t testing.TB, exit int, extra string) *recorder {
-	t.Helper()
-	dir := t.TempDir()
-	p := filepath.Join(dir, "record.sh")
-	body := fmt.Sprintf(`#!/bin/sh
-for a in "$@"; do printf '%%s\0' "$a"; done >> '%[1]s/calls'
-printf '\036' >> '%[1]s/calls'
-for last in "$@"; do :; done
-cp -- "$last" '%[1]s/seen'
-%[2]s
-exit %[3]d
-`, dir, extra, exit)
-	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return &recorder{p, dir}
-}
-
-func (r *recorder) calls(t testing.TB) [][]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(r.dir, "calls"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]string
-	for _, c := range strings.Split(strings.TrimSuffix(string(b), "\x1e"), "\x1e") {
-		out = append(out, strings.Split(strings.TrimSuffix(c, "\x00"), "\x00"))
-	}
-	return out
 }
 
 type events struct {
@@ -272,8 +235,8 @@ func TestSaveAsUniqueAndSanitised(t *testing.T) {
 }
 
 func TestOpenRunsOpenerWithFile(t *testing.T) {
-	rec := newRecorder(t, 0, "")
-	w, ev := newWatcher(t, Config{Action: Open, Opener: []string{rec.path, "--new-window"}, OpenKeep: time.Hour})
+	rec := scripttest.NewRecorder(t, 0, "")
+	w, ev := newWatcher(t, Config{Action: Open, Opener: []string{rec.Path, "--new-window"}, OpenKeep: time.Hour})
 	offer(t, w.dir, "photo.png", content(t))
 	scan(t, w)
 	files, res, errs := ev.get()
@@ -281,10 +244,10 @@ func TestOpenRunsOpenerWithFile(t *testing.T) {
 		t.Fatalf("files %v errs %v", files, errs)
 	}
 	p := filepath.Join(w.opened, "photo.png")
-	if calls := rec.calls(t); len(calls) != 1 || !slices.Equal(calls[0], []string{"--new-window", p}) {
+	if calls := rec.Calls(t); len(calls) != 1 || !slices.Equal(calls[0], []string{"--new-window", p}) {
 		t.Fatalf("opener calls = %q", calls)
 	}
-	if b, _ := os.ReadFile(filepath.Join(rec.dir, "seen")); !bytes.Equal(b, content(t)) {
+	if !bytes.Equal(rec.Seen(t, 0), content(t)) {
 		t.Fatal("opener did not get the file")
 	}
 	if res[0].Output != p || files[0].Path != p {
@@ -300,14 +263,14 @@ func TestOpenRunsOpenerWithFile(t *testing.T) {
 }
 
 func TestOpenWithHookChoosesProgram(t *testing.T) {
-	rec := newRecorder(t, 0, "")
+	rec := scripttest.NewRecorder(t, 0, "")
 	var asked []File
 	w, ev := newWatcher(t, Config{Action: OpenWith, OpenWith: func(ctx context.Context, f File) ([]string, error) {
 		asked = append(asked, f)
 		if f.Name == "no.txt" {
 			return nil, errors.New("user cancelled")
 		}
-		return []string{rec.path, "-a", "two words"}, nil
+		return []string{rec.Path, "-a", "two words"}, nil
 	}})
 	offer(t, w.dir, "doc.odt", []byte("odt"))
 	scan(t, w)
@@ -316,7 +279,7 @@ func TestOpenWithHookChoosesProgram(t *testing.T) {
 	if len(asked) != 2 || asked[0].Name != "doc.odt" || asked[0].Size != 3 {
 		t.Fatalf("asked %+v", asked)
 	}
-	if calls := rec.calls(t); len(calls) != 1 || !slices.Equal(calls[0], []string{"-a", "two words", filepath.Join(w.opened, "doc.odt")}) {
+	if calls := rec.Calls(t); len(calls) != 1 || !slices.Equal(calls[0], []string{"-a", "two words", filepath.Join(w.opened, "doc.odt")}) {
 		t.Fatalf("calls = %q", calls)
 	}
 	_, _, errs := ev.get()
@@ -328,18 +291,18 @@ func TestOpenWithHookChoosesProgram(t *testing.T) {
 		t.Fatalf("kept at %q", fe.File.Path)
 	}
 	// Without a chooser OPENWITH falls back to the opener.
-	rec2 := newRecorder(t, 0, "")
-	w2, _ := newWatcher(t, Config{Action: OpenWith, Opener: []string{rec2.path}})
+	rec2 := scripttest.NewRecorder(t, 0, "")
+	w2, _ := newWatcher(t, Config{Action: OpenWith, Opener: []string{rec2.Path}})
 	offer(t, w2.dir, "x.pdf", []byte("%PDF"))
 	scan(t, w2)
-	if calls := rec2.calls(t); len(calls) != 1 {
+	if calls := rec2.Calls(t); len(calls) != 1 {
 		t.Fatalf("fallback calls = %q", calls)
 	}
 }
 
 func TestFailingOpenerKeepsFile(t *testing.T) {
-	bad := newRecorder(t, 2, "echo 'no application for this type' >&2")
-	w, ev := newWatcher(t, Config{Action: Open, Opener: []string{bad.path}})
+	bad := scripttest.NewRecorder(t, 2, "echo 'no application for this type' >&2")
+	w, ev := newWatcher(t, Config{Action: Open, Opener: []string{bad.Path}})
 	offer(t, w.dir, "data.xyz", content(t))
 	scan(t, w)
 	_, _, errs := ev.get()
@@ -353,7 +316,7 @@ func TestFailingOpenerKeepsFile(t *testing.T) {
 		t.Fatalf("file not kept in failed: %q %v", fe.File.Path, err)
 	}
 	scan(t, w)
-	if len(bad.calls(t)) != 1 {
+	if len(bad.Calls(t)) != 1 {
 		t.Fatal("failed file retried by itself")
 	}
 }

@@ -3,10 +3,8 @@ package printing
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,59 +61,6 @@ func putReady(t testing.TB, spool, id, content string) {
 // <session>_<cups job id>-<user>-cupsjob<pid><16 random chars>.pdf.
 func cupsJobID(n int) string {
 	return "x2gotest-51-1795627800_stRxterm_dp24_" + string(rune('0'+n%10)) + "-x2gotest-cupsjob4242Xq3vT8mZ0pL7aB2c" + string(rune('a'+n%26)) + ".pdf"
-}
-
-// recorder is a shell script that records each call: its arguments
-// (NUL-separated, calls separated by \x1e) and a copy of its last argument.
-type recorder struct {
-	path string // the script
-	dir  string
-}
-
-func newRecorder(t testing.TB, exitCode int, extra string) *recorder {
-	t.Helper()
-	dir := t.TempDir()
-	script := filepath.Join(dir, "record.sh")
-	body := "#!/bin/sh\n" +
-		"for a in \"$@\"; do printf '%s\\0' \"$a\"; done >> '" + dir + "/calls'\n" +
-		"printf '\\036' >> '" + dir + "/calls'\n" +
-		"for last in \"$@\"; do :; done\n" +
-		"n=$(ls '" + dir + "' | grep -c '^seen-')\n" +
-		"cp -- \"$last\" '" + dir + "/seen-'$n'.pdf'\n" +
-		extra + "\n" +
-		"exit " + string(rune('0'+exitCode)) + "\n"
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return &recorder{path: script, dir: dir}
-}
-
-// calls returns the argument lists of all calls so far.
-func (r *recorder) calls(t testing.TB) [][]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(r.dir, "calls"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]string
-	for _, call := range strings.Split(strings.TrimSuffix(string(b), "\x1e"), "\x1e") {
-		args := strings.Split(strings.TrimSuffix(call, "\x00"), "\x00")
-		out = append(out, args)
-	}
-	return out
-}
-
-// seen returns the content of the file handed to the n-th call.
-func (r *recorder) seen(t testing.TB, n int) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(r.dir, "seen-"+string(rune('0'+n))+".pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // events collects the hooks' calls.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/x2go-go/x2go/internal/scripttest"
 	"github.com/x2go-go/x2go/internal/spoolfs"
 )
 
@@ -178,8 +179,8 @@ func TestWeirdTitlesAreSanitised(t *testing.T) {
 }
 
 func TestPrintCmdRecordsArgv(t *testing.T) {
-	rec := newRecorder(t, 0, "")
-	cmd, err := SplitCommand(rec.path + ` --opt "two words" 'x $y'`)
+	rec := scripttest.NewRecorder(t, 0, "")
+	cmd, err := SplitCommand(rec.Path + ` --opt "two words" 'x $y'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func TestPrintCmdRecordsArgv(t *testing.T) {
 	if len(errs) != 0 || len(done) != 1 {
 		t.Fatalf("done %v errs %v", done, errs)
 	}
-	calls := rec.calls(t)
+	calls := rec.Calls(t)
 	if len(calls) != 1 {
 		t.Fatalf("command ran %d times", len(calls))
 	}
@@ -198,7 +199,7 @@ func TestPrintCmdRecordsArgv(t *testing.T) {
 	if !slices.Equal(calls[0], want) {
 		t.Fatalf("argv = %q, want %q", calls[0], want)
 	}
-	if !bytes.Equal(rec.seen(t, 0), testPDF(t)) {
+	if !bytes.Equal(rec.Seen(t, 0), testPDF(t)) {
 		t.Fatal("the command did not get the job's PDF")
 	}
 	if done[0].Output != want[3] {
@@ -207,14 +208,14 @@ func TestPrintCmdRecordsArgv(t *testing.T) {
 }
 
 func TestPDFViewCustomViewer(t *testing.T) {
-	rec := newRecorder(t, 0, "")
-	w, ev := newTestWatcher(t, Config{Viewer: []string{rec.path, "--presentation"}, CopyKeep: time.Hour})
+	rec := scripttest.NewRecorder(t, 0, "")
+	w, ev := newTestWatcher(t, Config{Viewer: []string{rec.Path, "--presentation"}, CopyKeep: time.Hour})
 	putJob(t, w.dir, cupsJobID(1), "Slides")
 	scan(t, w)
 	if _, _, errs := ev.snapshot(); len(errs) != 0 {
 		t.Fatal(errs)
 	}
-	calls := rec.calls(t)
+	calls := rec.Calls(t)
 	copyPath := filepath.Join(w.copies, "Slides.pdf")
 	if len(calls) != 1 || !slices.Equal(calls[0], []string{"--presentation", copyPath}) {
 		t.Fatalf("viewer calls = %q", calls)
@@ -237,32 +238,32 @@ func TestPDFViewFallsBackToXdgOpenName(t *testing.T) {
 }
 
 func TestPrintRunsLP(t *testing.T) {
-	rec := newRecorder(t, 0, "")
-	w, ev := newTestWatcher(t, Config{Action: Print, LP: rec.path, Printer: "office_2"})
+	rec := scripttest.NewRecorder(t, 0, "")
+	w, ev := newTestWatcher(t, Config{Action: Print, LP: rec.Path, Printer: "office_2"})
 	putJob(t, w.dir, cupsJobID(1), "Report\tQ3")
 	scan(t, w)
 	if _, _, errs := ev.snapshot(); len(errs) != 0 {
 		t.Fatal(errs)
 	}
 	want := []string{"-d", "office_2", "-t", "Report Q3", filepath.Join(w.copies, "Report Q3.pdf")}
-	if calls := rec.calls(t); len(calls) != 1 || !slices.Equal(calls[0], want) {
+	if calls := rec.Calls(t); len(calls) != 1 || !slices.Equal(calls[0], want) {
 		t.Fatalf("lp calls = %q, want %q", calls, [][]string{want})
 	}
 
 	// Without a printer the default queue is used: no -d.
-	rec2 := newRecorder(t, 0, "")
-	w2, _ := newTestWatcher(t, Config{Action: Print, LP: rec2.path})
+	rec2 := scripttest.NewRecorder(t, 0, "")
+	w2, _ := newTestWatcher(t, Config{Action: Print, LP: rec2.Path})
 	putJob(t, w2.dir, cupsJobID(2), "T")
 	scan(t, w2)
-	if calls := rec2.calls(t); len(calls) != 1 || calls[0][0] != "-t" {
+	if calls := rec2.Calls(t); len(calls) != 1 || calls[0][0] != "-t" {
 		t.Fatalf("lp calls = %q", calls)
 	}
 }
 
 func TestFailingPrintCmdKeepsJob(t *testing.T) {
-	bad := newRecorder(t, 3, "echo 'lpr: printer on fire' >&2")
+	bad := scripttest.NewRecorder(t, 3, "echo 'lpr: printer on fire' >&2")
 	spool := filepath.Join(t.TempDir(), "spool")
-	w, ev := newTestWatcher(t, Config{Dir: spool, Action: PrintCmd, PrintCommand: []string{bad.path}})
+	w, ev := newTestWatcher(t, Config{Dir: spool, Action: PrintCmd, PrintCommand: []string{bad.Path}})
 	id := cupsJobID(7)
 	putJob(t, spool, id, "Important")
 	scan(t, w)
@@ -297,14 +298,14 @@ func TestFailingPrintCmdKeepsJob(t *testing.T) {
 	}
 	// Not retried by itself.
 	scan(t, w)
-	if len(bad.calls(t)) != 1 {
+	if len(bad.Calls(t)) != 1 {
 		t.Fatal("a failed job ran again without Retry")
 	}
 	w.Close()
 
 	// A later run with a working command, after Retry, completes it.
-	good := newRecorder(t, 0, "")
-	w2, ev2 := newTestWatcher(t, Config{Dir: spool, Action: PrintCmd, PrintCommand: []string{good.path}})
+	good := scripttest.NewRecorder(t, 0, "")
+	w2, ev2 := newTestWatcher(t, Config{Dir: spool, Action: PrintCmd, PrintCommand: []string{good.Path}})
 	if err := w2.Retry(id); err != nil {
 		t.Fatal(err)
 	}
@@ -321,8 +322,8 @@ func TestFailingPrintCmdKeepsJob(t *testing.T) {
 }
 
 func TestPartialJobWaits(t *testing.T) {
-	rec := newRecorder(t, 0, "")
-	w, ev := newTestWatcher(t, Config{Action: PrintCmd, PrintCommand: []string{rec.path}})
+	rec := scripttest.NewRecorder(t, 0, "")
+	w, ev := newTestWatcher(t, Config{Action: PrintCmd, PrintCommand: []string{rec.Path}})
 	id := cupsJobID(3)
 	putPDF(t, w.dir, id)
 	// x2goprint's temporary name is not a job either.
@@ -330,7 +331,7 @@ func TestPartialJobWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	scan(t, w)
-	if calls := rec.calls(t); len(calls) != 0 {
+	if calls := rec.Calls(t); len(calls) != 0 {
 		t.Fatalf("partial job ran: %q", calls)
 	}
 	if names := listDir(t, w.dir); !slices.Equal(names, []string{id, id + ".notready"}) {
@@ -429,8 +430,8 @@ func TestCrashRecovery(t *testing.T) {
 // the lock of a claimed job (flock on its own open file description, as
 // another process would), so this watcher must not run the job.
 func TestLockedClaimIsLeftAlone(t *testing.T) {
-	rec := newRecorder(t, 0, "")
-	w, ev := newTestWatcher(t, Config{Action: PrintCmd, PrintCommand: []string{rec.path}})
+	rec := scripttest.NewRecorder(t, 0, "")
+	w, ev := newTestWatcher(t, Config{Action: PrintCmd, PrintCommand: []string{rec.Path}})
 	id := cupsJobID(4)
 	putJob(t, w.claimed, id, "Busy elsewhere")
 	f, err := os.Open(filepath.Join(w.claimed, id+ReadySuffix))
@@ -441,7 +442,7 @@ func TestLockedClaimIsLeftAlone(t *testing.T) {
 		t.Fatalf("TryLock = %v, %v", ok, err)
 	}
 	scan(t, w)
-	if calls := rec.calls(t); len(calls) != 0 {
+	if calls := rec.Calls(t); len(calls) != 0 {
 		t.Fatal("a job locked by another watcher was run")
 	}
 	f.Close() // the other watcher dies
@@ -455,11 +456,11 @@ func TestLockedClaimIsLeftAlone(t *testing.T) {
 // time; every job must be printed exactly once.
 func TestTwoWatchersRunEachJobOnce(t *testing.T) {
 	spool := filepath.Join(t.TempDir(), "spool")
-	rec := newRecorder(t, 0, "")
+	rec := scripttest.NewRecorder(t, 0, "")
 	var mu sync.Mutex
 	count := map[string]int{}
 	mk := func() *Watcher {
-		cfg := Config{Dir: spool, Action: PrintCmd, PrintCommand: []string{rec.path}, MaxJobs: 3}
+		cfg := Config{Dir: spool, Action: PrintCmd, PrintCommand: []string{rec.Path}, MaxJobs: 3}
 		cfg.OnDone = func(j Job, _ Result) { mu.Lock(); count[j.ID]++; mu.Unlock() }
 		cfg.OnError = func(err error) { t.Errorf("OnError: %v", err) }
 		w, err := New(cfg)
@@ -488,7 +489,7 @@ func TestTwoWatchersRunEachJobOnce(t *testing.T) {
 			t.Errorf("job %s ran %d times", id, c)
 		}
 	}
-	if calls := rec.calls(t); len(calls) != n {
+	if calls := rec.Calls(t); len(calls) != n {
 		t.Errorf("print command ran %d times, want %d", len(calls), n)
 	}
 }
@@ -586,13 +587,13 @@ func TestDialogDecides(t *testing.T) {
 }
 
 func TestUnsafeJobsAreRejected(t *testing.T) {
-	rec := newRecorder(t, 0, "")
+	rec := scripttest.NewRecorder(t, 0, "")
 	root := t.TempDir()
 	secret := filepath.Join(root, "id_ed25519")
 	if err := os.WriteFile(secret, []byte("PRIVATE KEY"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w, ev := newTestWatcher(t, Config{Dir: filepath.Join(root, "spool"), Action: PrintCmd, PrintCommand: []string{rec.path}})
+	w, ev := newTestWatcher(t, Config{Dir: filepath.Join(root, "spool"), Action: PrintCmd, PrintCommand: []string{rec.Path}})
 	// A planted symlink as the PDF.
 	if err := os.Symlink(secret, filepath.Join(w.dir, "link.pdf")); err != nil {
 		t.Fatal(err)
@@ -612,7 +613,7 @@ func TestUnsafeJobsAreRejected(t *testing.T) {
 			t.Errorf("%v: want ErrInvalidJob only", err)
 		}
 	}
-	if len(rec.calls(t)) != 0 {
+	if len(rec.Calls(t)) != 0 {
 		t.Fatal("a rejected job reached the print command")
 	}
 	if b, err := os.ReadFile(secret); err != nil || string(b) != "PRIVATE KEY" {
