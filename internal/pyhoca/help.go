@@ -243,9 +243,9 @@ var helpDescription = []string{
 	pyhoca-cli work with it.`,
 	`It differs where that is safer or clearer: a server whose host key is
 	not known yet is refused unless --add-to-known-hosts is given, and a
-	failure ends with a non-zero exit status. Options marked "not supported
-	yet" are accepted and checked; they have no effect, or end the program
-	with the exit status given.`,
+	failure ends with a non-zero exit status. The option marked "not
+	supported yet" is accepted and checked, and ends the program with the
+	exit status given.`,
 }
 
 // packNote introduces the list of --pack methods at the end of the help.
@@ -275,7 +275,8 @@ var helpSections = []helpSection{
 			yet and add the key to ~/.ssh/known_hosts. Without this option
 			such a server is refused, where pyhoca-cli would trust it
 			on first use. A changed host key is refused in any case`},
-		{"-A", `forward your SSH agent to the server (not supported yet)`},
+		{"-A", `let programs on the server use the SSH agent of this
+			computer (agent forwarding, as ssh -A does)`},
 	}},
 	{title: "what to do (one of these; --new if none is given)", entries: []helpEntry{
 		{"-N", `start a new session`},
@@ -283,17 +284,21 @@ var helpSections = []helpSection{
 			command, resume that one instead`},
 		{"-R", `resume the session SESSION_NAME, or your NEWEST or OLDEST
 			one; a session shown by another client is taken over`},
-		{"-D", `join the desktop session USER@DISPLAY of another user (not
-			supported yet: exits with status 54)`},
+		{"-D", `join the desktop USER@DISPLAY that --list-desktops shows;
+			when it is another user's, that user is asked to allow it (a
+			refusal, or a desktop that is not there, ends with status 54)`},
 		{"-S", `suspend the session SESSION_NAME, or ALL of your sessions`},
 		{"-T", `terminate the session SESSION_NAME, or ALL of your sessions`},
 		{"-L", `print your sessions on the server`},
 		{"--list-desktops", `print the desktops on the server that you may
 			join`},
 		{"--list-profiles", `print the session profiles saved in
-			~/.x2goclient/sessions and the session settings each gives`},
-		{"-P", `take server and settings from a saved session profile (not
-			supported yet: exits with status 31)`},
+			~/.x2goclient/sessions, or offered by the broker of -B, and the
+			session settings each gives`},
+		{"-P", `take the server and the session settings from the session
+			profile of this name (from ~/.x2goclient/sessions, or from the
+			broker of -B); options given on the command line override the
+			profile's (no such profile: status 31)`},
 		{"--from-stdin", `read "<user> <host[:port]> <command> <password>"
 			from standard input, the way LightDM's remote login passes it
 			(not supported yet: exits with status 31)`},
@@ -345,9 +350,10 @@ var helpSections = []helpSection{
 		{"--print-cmd", `hand print jobs to this command (default: lpr);
 			selects PRINTCMD`},
 	}},
-	{title: "session broker (not supported yet)", entries: []helpEntry{
-		{"-B", `get the session profiles from the X2Go session broker at
-			this URL (exits with status 31)`},
+	{title: "session broker", entries: []helpEntry{
+		{"-B", `take the session profiles of -P and --list-profiles from the
+			X2Go session broker at this URL (http://, https:// or ssh://)
+			instead of ~/.x2goclient/sessions`},
 		{"--broker-password", `password for the session broker`},
 	}},
 	{title: "messages and information", entries: []helpEntry{
