@@ -355,35 +355,19 @@ func pyhocaFail(log *pyhoca.Logger, prog string, err error) int {
 
 // pyhocaEndSessions suspends or terminates NAME or ALL (-S / -T).
 func pyhocaEndSessions(ctx context.Context, log *pyhoca.Logger, s *x2go.Session, name string, terminate bool, notFound int, target string) int {
-	list, err := s.ListSessions(ctx)
-	if err != nil {
-		return pyhocaFail(log, "", err)
-	}
-	var names []string
-	for _, si := range list {
-		if name == "ALL" || si.Name == name {
-			names = append(names, si.Name)
-		}
-	}
-	if len(names) == 0 && name != "ALL" {
-		log.Error("PyHocaCLI", fmt.Sprintf("session %s not available on X2Go server %s", name, target))
-		return notFound
-	}
 	verb := "suspended"
 	if terminate {
 		verb = "terminated"
 	}
-	for _, n := range names {
-		var err error
-		if terminate {
-			err = s.TerminateSession(ctx, n)
-		} else {
-			err = s.SuspendSession(ctx, n)
-		}
-		if err != nil {
-			return pyhocaFail(log, "", err)
-		}
+	_, err := endSessions(ctx, s, name, terminate, func(n string) {
 		log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has been %s", n, verb))
+	})
+	if errors.Is(err, errNoMatch) {
+		log.Error("PyHocaCLI", fmt.Sprintf("session %s not available on X2Go server %s", name, target))
+		return notFound
+	}
+	if err != nil {
+		return pyhocaFail(log, "", err)
 	}
 	return 0
 }
