@@ -103,9 +103,8 @@ func openBroker(ctx context.Context, raw, user, password, key string) (broker.Br
 
 // listPyhocaProfiles prints --list-profiles.
 func listPyhocaProfiles(e *env, p *pyhocaProfiles) error {
-	list := pyhoca.ProfilesFrom(p.sessions)
 	if p.broker != nil {
-		return pyhoca.WriteBrokerProfileList(e.stdout, p.brokerURL, "", list)
+		return pyhoca.WriteBrokerProfileList(e.stdout, p.brokerURL, "", pyhoca.ProfilesFrom(p.sessions))
 	}
 	raw, err := pyhoca.ReadProfiles(p.file)
 	if err != nil {
