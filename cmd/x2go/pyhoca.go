@@ -129,6 +129,11 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		}
 		o, brokerSel = po, sel
 	}
+	// "maximize", from the command line or the profile, is this screen's
+	// size (the server takes only WxH and fullscreen).
+	if o.Params.Geometry == "maximize" {
+		o.Params.Geometry = maximizeGeometry()
+	}
 	switch {
 	case opt.PasswordFile != "":
 		pw, err := readSecretFile(e, opt.PasswordFile)
@@ -251,18 +256,15 @@ func pyhocaColumns(e *env) int {
 	return pyhoca.DefaultColumns
 }
 
-// pyhocaParams maps pyhoca-cli's NX options onto session parameters.
+// pyhocaParams maps pyhoca-cli's NX options onto session parameters;
+// runPyhoca resolves a geometry of "maximize".
 func pyhocaParams(opt *pyhoca.Options) x2go.Params {
-	p := x2go.Params{
+	return x2go.Params{
 		Command: opt.Command, SessionType: opt.SessionType, Geometry: opt.Geometry,
 		Link: opt.Link, Pack: opt.Pack, KbLayout: opt.KbdLayout, KbType: opt.KbdType,
 		Xinerama: opt.Xinerama, Clipboard: opt.ClipboardMode, DPI: opt.DPI,
 		Env: childEnviron(), SoundSystem: opt.Sound,
 	}
-	if p.Geometry == "maximize" {
-		p.Geometry = maximizeGeometry()
-	}
-	return p
 }
 
 // pyhocaConnect connects, asking for a password on the terminal when the

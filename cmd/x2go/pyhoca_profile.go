@@ -175,9 +175,6 @@ func pyhocaProfileOptions(ctx context.Context, p *pyhocaProfiles, opt *pyhoca.Op
 			apply()
 		}
 	}
-	if pp.Geometry == "maximize" {
-		pp.Geometry = maximizeGeometry()
-	}
 	return o, sel, nil
 }
 
