@@ -58,9 +58,6 @@ func withMany(e *env, g *globalFlags, c *cobra.Command, extra int,
 		if !m.on() {
 			return oneRun(cmd, a)
 		}
-		if len(a) != extra {
-			return usageErrorf("with --hosts or --all-profiles, want %d argument(s)", extra)
-		}
 		asJSON, _ := cmd.Flags().GetBool("json")
 		cf := connFlagsOf(cmd)
 		return runMany(cmd.Context(), e, g, &cf, m, a, asJSON, cmd.Name(), run)

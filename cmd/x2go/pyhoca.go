@@ -55,7 +55,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		v := e.getenv(k)
 		return v, v != ""
 	}); err != nil {
-		return pyhocaFail(log, prog, err)
+		return pyhocaFail(log, err)
 	}
 	var profiles *pyhocaProfiles
 	if opt.SessionProfile != "" || opt.ListProfiles {
@@ -70,7 +70,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		}
 		if opt.ListProfiles {
 			if err := listPyhocaProfiles(e, profiles); err != nil {
-				return pyhocaFail(log, prog, err)
+				return pyhocaFail(log, err)
 			}
 			return 0
 		}
@@ -167,14 +167,14 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	if opt.CleanSessions {
 		log.Notice("PyHocaCLI", "cleaning up all running sessions from X2Go server: "+o.Server)
 		if err := s.CleanSessions(ctx, false); err != nil {
-			return pyhocaFail(log, prog, err)
+			return pyhocaFail(log, err)
 		}
 	}
 	switch opt.Action() {
 	case "list-sessions":
 		list, err := s.ListSessions(ctx)
 		if err != nil {
-			return pyhocaFail(log, prog, err)
+			return pyhocaFail(log, err)
 		}
 		ip, port, _ := s.ServerPeerName()
 		pyhoca.WriteSessionList(e.stdout, o.Server, ip, port, o.Username, list)
@@ -182,7 +182,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	case "list-desktops":
 		list, err := s.ListDesktops(ctx)
 		if err != nil {
-			return pyhocaFail(log, prog, err)
+			return pyhocaFail(log, err)
 		}
 		ip, port, _ := s.ServerPeerName()
 		pyhoca.WriteDesktopList(e.stdout, o.Server, ip, port, o.Username, list)
@@ -218,7 +218,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	case opt.TryResume:
 		list, err := s.ListSessions(ctx)
 		if err != nil {
-			return pyhocaFail(log, prog, err)
+			return pyhocaFail(log, err)
 		}
 		if m := x2go.MatchingCommand(list, o.Params.Command); len(m) > 0 {
 			startErr = s.Resume(ctx, m[0].Name)
@@ -235,7 +235,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 			log.Error("PyHocaCLI", fmt.Sprintf("The remote X2Go Server does not know how to execute the command '%s'. Aborting...", o.Params.Command))
 			return 255
 		}
-		return pyhocaFail(log, prog, startErr)
+		return pyhocaFail(log, startErr)
 	}
 	return r.attend(ctx)
 }
@@ -338,7 +338,7 @@ func pyhocaConnectFail(log *pyhoca.Logger, err error, attempts int) int {
 }
 
 // pyhocaFail logs an error the way pyhoca-cli logs library exceptions.
-func pyhocaFail(log *pyhoca.Logger, prog string, err error) int {
+func pyhocaFail(log *pyhoca.Logger, err error) int {
 	var exitErr *pyhoca.ExitError
 	if errors.As(err, &exitErr) {
 		log.Untagged(pyhoca.LevelError, exitErr.Msg)
@@ -369,7 +369,7 @@ func pyhocaEndSessions(ctx context.Context, log *pyhoca.Logger, s *x2go.Session,
 		return notFound
 	}
 	if err != nil {
-		return pyhocaFail(log, "", err)
+		return pyhocaFail(log, err)
 	}
 	return 0
 }

@@ -34,10 +34,8 @@ func queryCmd(e *env, g *globalFlags, c *cobra.Command, nArgs int,
 	var cf connFlags
 	var asJSON bool
 	cf.register(c.Flags())
-	if c.Flags().Lookup("json") == nil {
-		c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	}
-	c.Args = args(1, 1+nArgs)
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Args = args(1+nArgs, 1+nArgs)
 	c.ValidArgsFunction = completeTarget
 	if nArgs == 1 { // a session name: completed from the server
 		var extra []string
@@ -47,9 +45,6 @@ func queryCmd(e *env, g *globalFlags, c *cobra.Command, nArgs int,
 		c.ValidArgsFunction = completeTargetThenSessions(e, extra...)
 	}
 	c.RunE = func(cmd *cobra.Command, a []string) error {
-		if len(a) != 1+nArgs {
-			return usageErrorf("want %s", strings.TrimPrefix(c.Use, c.Name()+" "))
-		}
 		conn, err := cf.options(e, g, a[0])
 		if err != nil {
 			return err

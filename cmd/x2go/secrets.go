@@ -61,9 +61,6 @@ func splitSecrets(args []string) ([]string, map[string]string) {
 	if progName(args[0]) != "pyhoca-cli" {
 		head = 2 // x2go SUBCOMMAND ...
 	}
-	if len(args) < head {
-		return args, nil
-	}
 	var rest []string
 	var secrets map[string]string
 	if isPyhocaInvocation(args) {
