@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"path/filepath"
 	"strings"
 
 	"github.com/x2go-go/x2go"
@@ -35,11 +34,10 @@ func (p *pyhocaProfiles) close() {
 // ~/.x2goclient/sessions (a missing file has no profiles).
 func openPyhocaProfiles(ctx context.Context, e *env, opt *pyhoca.Options) (*pyhocaProfiles, error) {
 	if opt.BrokerURL == "" {
-		dir, err := profile.ClientDir()
+		file, err := defaultSessionsFile()
 		if err != nil {
 			return nil, err
 		}
-		file := filepath.Join(dir, profile.SessionsFile)
 		ss, err := profile.LoadSessions(file)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, profile.ErrSyntax) {
 			return nil, err
