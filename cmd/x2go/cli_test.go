@@ -169,6 +169,10 @@ func TestSplitSecretsOfSubcommands(t *testing.T) {
 		{[]string{"x2go", "start", "--command", "--password", "h"}, []string{"x2go", "start", "--command", "--password", "h"}, nil},
 		{[]string{"x2go", "list", "--json", "--password", "pw", "h"}, []string{"x2go", "list", "--json", "h"}, map[string]string{"password": "pw"}},
 		{[]string{"x2go", "list", "h", "--", "--password", "pw"}, []string{"x2go", "list", "h", "--", "--password", "pw"}, nil},
+		// pflag takes no abbreviations: --passw is no secret flag (pflag
+		// reports it as unknown).
+		{[]string{"x2go", "list", "--passw", "pw", "h"}, []string{"x2go", "list", "--passw", "pw", "h"}, nil},
+		{[]string{"x2go", "list", "--password-file", "f", "h"}, []string{"x2go", "list", "--password-file", "f", "h"}, nil},
 		{[]string{"x2go", "pyhoca-cli", "--pass", "pw", "-L", "h"}, []string{"x2go", "pyhoca-cli", "-L", "h"}, map[string]string{"password": "pw"}},
 		{[]string{"/usr/bin/pyhoca-cli", "--password=pw", "--ssh-passphrase", "pp", "h"}, []string{"/usr/bin/pyhoca-cli", "h"},
 			map[string]string{"password": "pw", "ssh_passphrase": "pp"}},

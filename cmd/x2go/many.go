@@ -58,9 +58,6 @@ func withMany(e *env, g *globalFlags, c *cobra.Command, extra int,
 		if !m.on() {
 			return oneRun(cmd, a)
 		}
-		if len(a) != extra {
-			return usageErrorf("with --hosts or --all-profiles, want %d argument(s)", extra)
-		}
 		asJSON, _ := cmd.Flags().GetBool("json")
 		cf := connFlagsOf(cmd)
 		return runMany(cmd.Context(), e, g, &cf, m, a, asJSON, cmd.Name(), run)
@@ -83,6 +80,9 @@ func connFlagsOf(cmd *cobra.Command) connFlags {
 func runMany(ctx context.Context, e *env, g *globalFlags, cf *connFlags, m *manyFlags, a []string, asJSON bool, verb string,
 	run func(ctx context.Context, cl *x2go.Client, a []string) ([]x2go.ServerResult, error)) error {
 	quiet := &globalFlags{quiet: g.quiet, verbose: g.verbose, nonInteractive: true}
+	// The options are built once: building them reads --password-file and
+	// --passphrase-file, and "-" (standard input) can be read only once.
+	// Each --hosts entry then changes only the server, port and user.
 	base, err := cf.options(e, quiet, "localhost")
 	if err != nil {
 		return err
@@ -123,12 +123,19 @@ func runMany(ctx context.Context, e *env, g *globalFlags, cf *connFlags, m *many
 		if h = strings.TrimSpace(h); h == "" {
 			continue
 		}
-		conn, err := cf.options(e, quiet, h)
+		t, err := parseTarget(h)
 		if err != nil {
 			return err
 		}
-		conn.opts.ProfileName = h
-		add(h, conn.opts, nil)
+		o := base.opts
+		o.Server, o.Port, o.ProfileName = t.host, t.port, h
+		if cf.port != 0 {
+			o.Port = cf.port
+		}
+		if cf.user == "" && t.user != "" {
+			o.Username = t.user // else -u, or the local login name as in base
+		}
+		add(h, o, nil)
 	}
 	if m.allProfiles {
 		for _, p := range clientOpts.Profiles.Profiles() {

@@ -24,6 +24,12 @@ func (f *profilesFlags) path() (string, error) {
 	if f.file != "" {
 		return f.file, nil
 	}
+	return defaultSessionsFile()
+}
+
+// defaultSessionsFile is X2Go Client's sessions file,
+// ~/.x2goclient/sessions.
+func defaultSessionsFile() (string, error) {
 	dir, err := profile.ClientDir()
 	if err != nil {
 		return "", err

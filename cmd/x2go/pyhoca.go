@@ -55,7 +55,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		v := e.getenv(k)
 		return v, v != ""
 	}); err != nil {
-		return pyhocaFail(log, prog, err)
+		return pyhocaFail(log, err)
 	}
 	var profiles *pyhocaProfiles
 	if opt.SessionProfile != "" || opt.ListProfiles {
@@ -70,7 +70,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		}
 		if opt.ListProfiles {
 			if err := listPyhocaProfiles(e, profiles); err != nil {
-				return pyhocaFail(log, prog, err)
+				return pyhocaFail(log, err)
 			}
 			return 0
 		}
@@ -129,6 +129,11 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 		}
 		o, brokerSel = po, sel
 	}
+	// "maximize", from the command line or the profile, is this screen's
+	// size (the server takes only WxH and fullscreen).
+	if o.Params.Geometry == "maximize" {
+		o.Params.Geometry = maximizeGeometry()
+	}
 	switch {
 	case opt.PasswordFile != "":
 		pw, err := readSecretFile(e, opt.PasswordFile)
@@ -162,14 +167,14 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	if opt.CleanSessions {
 		log.Notice("PyHocaCLI", "cleaning up all running sessions from X2Go server: "+o.Server)
 		if err := s.CleanSessions(ctx, false); err != nil {
-			return pyhocaFail(log, prog, err)
+			return pyhocaFail(log, err)
 		}
 	}
 	switch opt.Action() {
 	case "list-sessions":
 		list, err := s.ListSessions(ctx)
 		if err != nil {
-			return pyhocaFail(log, prog, err)
+			return pyhocaFail(log, err)
 		}
 		ip, port, _ := s.ServerPeerName()
 		pyhoca.WriteSessionList(e.stdout, o.Server, ip, port, o.Username, list)
@@ -177,7 +182,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	case "list-desktops":
 		list, err := s.ListDesktops(ctx)
 		if err != nil {
-			return pyhocaFail(log, prog, err)
+			return pyhocaFail(log, err)
 		}
 		ip, port, _ := s.ServerPeerName()
 		pyhoca.WriteDesktopList(e.stdout, o.Server, ip, port, o.Username, list)
@@ -213,7 +218,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 	case opt.TryResume:
 		list, err := s.ListSessions(ctx)
 		if err != nil {
-			return pyhocaFail(log, prog, err)
+			return pyhocaFail(log, err)
 		}
 		if m := x2go.MatchingCommand(list, o.Params.Command); len(m) > 0 {
 			startErr = s.Resume(ctx, m[0].Name)
@@ -230,7 +235,7 @@ func runPyhoca(ctx context.Context, e *env, prog string, args []string) int {
 			log.Error("PyHocaCLI", fmt.Sprintf("The remote X2Go Server does not know how to execute the command '%s'. Aborting...", o.Params.Command))
 			return 255
 		}
-		return pyhocaFail(log, prog, startErr)
+		return pyhocaFail(log, startErr)
 	}
 	return r.attend(ctx)
 }
@@ -251,18 +256,15 @@ func pyhocaColumns(e *env) int {
 	return pyhoca.DefaultColumns
 }
 
-// pyhocaParams maps pyhoca-cli's NX options onto session parameters.
+// pyhocaParams maps pyhoca-cli's NX options onto session parameters;
+// runPyhoca resolves a geometry of "maximize".
 func pyhocaParams(opt *pyhoca.Options) x2go.Params {
-	p := x2go.Params{
+	return x2go.Params{
 		Command: opt.Command, SessionType: opt.SessionType, Geometry: opt.Geometry,
 		Link: opt.Link, Pack: opt.Pack, KbLayout: opt.KbdLayout, KbType: opt.KbdType,
 		Xinerama: opt.Xinerama, Clipboard: opt.ClipboardMode, DPI: opt.DPI,
 		Env: childEnviron(), SoundSystem: opt.Sound,
 	}
-	if p.Geometry == "maximize" {
-		p.Geometry = maximizeGeometry()
-	}
-	return p
 }
 
 // pyhocaConnect connects, asking for a password on the terminal when the
@@ -336,7 +338,7 @@ func pyhocaConnectFail(log *pyhoca.Logger, err error, attempts int) int {
 }
 
 // pyhocaFail logs an error the way pyhoca-cli logs library exceptions.
-func pyhocaFail(log *pyhoca.Logger, prog string, err error) int {
+func pyhocaFail(log *pyhoca.Logger, err error) int {
 	var exitErr *pyhoca.ExitError
 	if errors.As(err, &exitErr) {
 		log.Untagged(pyhoca.LevelError, exitErr.Msg)
@@ -355,35 +357,19 @@ func pyhocaFail(log *pyhoca.Logger, prog string, err error) int {
 
 // pyhocaEndSessions suspends or terminates NAME or ALL (-S / -T).
 func pyhocaEndSessions(ctx context.Context, log *pyhoca.Logger, s *x2go.Session, name string, terminate bool, notFound int, target string) int {
-	list, err := s.ListSessions(ctx)
-	if err != nil {
-		return pyhocaFail(log, "", err)
-	}
-	var names []string
-	for _, si := range list {
-		if name == "ALL" || si.Name == name {
-			names = append(names, si.Name)
-		}
-	}
-	if len(names) == 0 && name != "ALL" {
-		log.Error("PyHocaCLI", fmt.Sprintf("session %s not available on X2Go server %s", name, target))
-		return notFound
-	}
 	verb := "suspended"
 	if terminate {
 		verb = "terminated"
 	}
-	for _, n := range names {
-		var err error
-		if terminate {
-			err = s.TerminateSession(ctx, n)
-		} else {
-			err = s.SuspendSession(ctx, n)
-		}
-		if err != nil {
-			return pyhocaFail(log, "", err)
-		}
+	_, err := endSessions(ctx, s, name, terminate, func(n string) {
 		log.Notice("PyHocaCLI", fmt.Sprintf("X2Go session %s has been %s", n, verb))
+	})
+	if errors.Is(err, errNoMatch) {
+		log.Error("PyHocaCLI", fmt.Sprintf("session %s not available on X2Go server %s", name, target))
+		return notFound
+	}
+	if err != nil {
+		return pyhocaFail(log, err)
 	}
 	return 0
 }

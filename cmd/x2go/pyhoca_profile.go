@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"path/filepath"
 	"strings"
 
 	"github.com/x2go-go/x2go"
@@ -35,11 +34,10 @@ func (p *pyhocaProfiles) close() {
 // ~/.x2goclient/sessions (a missing file has no profiles).
 func openPyhocaProfiles(ctx context.Context, e *env, opt *pyhoca.Options) (*pyhocaProfiles, error) {
 	if opt.BrokerURL == "" {
-		dir, err := profile.ClientDir()
+		file, err := defaultSessionsFile()
 		if err != nil {
 			return nil, err
 		}
-		file := filepath.Join(dir, profile.SessionsFile)
 		ss, err := profile.LoadSessions(file)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, profile.ErrSyntax) {
 			return nil, err
@@ -103,9 +101,8 @@ func openBroker(ctx context.Context, raw, user, password, key string) (broker.Br
 
 // listPyhocaProfiles prints --list-profiles.
 func listPyhocaProfiles(e *env, p *pyhocaProfiles) error {
-	list := pyhoca.ProfilesFrom(p.sessions)
 	if p.broker != nil {
-		return pyhoca.WriteBrokerProfileList(e.stdout, p.brokerURL, "", list)
+		return pyhoca.WriteBrokerProfileList(e.stdout, p.brokerURL, "", pyhoca.ProfilesFrom(p.sessions))
 	}
 	raw, err := pyhoca.ReadProfiles(p.file)
 	if err != nil {
@@ -175,9 +172,6 @@ func pyhocaProfileOptions(ctx context.Context, p *pyhocaProfiles, opt *pyhoca.Op
 		if set[key] {
 			apply()
 		}
-	}
-	if pp.Geometry == "maximize" {
-		pp.Geometry = maximizeGeometry()
 	}
 	return o, sel, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -33,10 +34,8 @@ func queryCmd(e *env, g *globalFlags, c *cobra.Command, nArgs int,
 	var cf connFlags
 	var asJSON bool
 	cf.register(c.Flags())
-	if c.Flags().Lookup("json") == nil {
-		c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	}
-	c.Args = args(1, 1+nArgs)
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Args = args(1+nArgs, 1+nArgs)
 	c.ValidArgsFunction = completeTarget
 	if nArgs == 1 { // a session name: completed from the server
 		var extra []string
@@ -46,9 +45,6 @@ func queryCmd(e *env, g *globalFlags, c *cobra.Command, nArgs int,
 		c.ValidArgsFunction = completeTargetThenSessions(e, extra...)
 	}
 	c.RunE = func(cmd *cobra.Command, a []string) error {
-		if len(a) != 1+nArgs {
-			return usageErrorf("want %s", strings.TrimPrefix(c.Use, c.Name()+" "))
-		}
 		conn, err := cf.options(e, g, a[0])
 		if err != nil {
 			return err
@@ -451,31 +447,52 @@ client shows them. It prints the name of each session %s; with --json an object
 {"%s": [names]}.`, strings.ToUpper(verb[:1])+verb[1:], past, past),
 		Example: fmt.Sprintf("  x2go %s alice@server.example.com alice-51-1795627586_stRxterm_dp24\n  x2go %s alice@server.example.com ALL", verb, verb),
 	}, 1, func(ctx context.Context, s *x2go.Session, a []string, asJSON bool) error {
-		list, err := s.ListSessions(ctx)
+		names, err := endSessions(ctx, s, a[0], verb == "terminate", nil)
+		if errors.Is(err, errNoMatch) {
+			return fmt.Errorf("%w: %s (x2go list shows your sessions)", x2go.ErrNoSuchSession, a[0])
+		}
 		if err != nil {
 			return err
 		}
-		var names []string
-		for _, si := range list {
-			if a[0] == "ALL" || si.Name == a[0] {
-				names = append(names, si.Name)
-			}
-		}
-		if len(names) == 0 && a[0] != "ALL" {
-			return fmt.Errorf("%w: %s (x2go list shows your sessions)", x2go.ErrNoSuchSession, a[0])
-		}
-		for _, n := range names {
-			if verb == "terminate" {
-				err = s.TerminateSession(ctx, n)
-			} else {
-				err = s.SuspendSession(ctx, n)
-			}
-			if err != nil {
-				return err
-			}
-		}
 		return printNames(e, past, names, asJSON)
 	})
+}
+
+// errNoMatch: endSessions found no session of the name given.
+var errNoMatch = errors.New("no session of that name")
+
+// endSessions suspends or terminates the session name, or every session
+// of the user for ALL, calling ended (if not nil) after each, and returns
+// the names of those ended. It stops at the first failure, and fails with
+// errNoMatch when name is not ALL and no session has it.
+func endSessions(ctx context.Context, s *x2go.Session, name string, terminate bool, ended func(name string)) ([]string, error) {
+	list, err := s.ListSessions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, si := range list {
+		if name == "ALL" || si.Name == name {
+			names = append(names, si.Name)
+		}
+	}
+	if len(names) == 0 && name != "ALL" {
+		return nil, errNoMatch
+	}
+	for _, n := range names {
+		if terminate {
+			err = s.TerminateSession(ctx, n)
+		} else {
+			err = s.SuspendSession(ctx, n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if ended != nil {
+			ended(n)
+		}
+	}
+	return names, nil
 }
 
 // printNames prints the sessions a command ended: one per line, or

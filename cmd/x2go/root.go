@@ -156,9 +156,8 @@ func runCobra(ctx context.Context, e *env, args []string) int {
 	return exitUsage
 }
 
-// args checks the number of positional arguments, naming them in the
-// error.
-// args checks the number of positional arguments; max < 0: no upper bound.
+// args checks the number of positional arguments, naming them (the
+// command's Use) in the error; max < 0: no upper bound.
 func args(min, max int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < min || (max >= 0 && len(args) > max) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,9 +61,6 @@ func splitSecrets(args []string) ([]string, map[string]string) {
 	if progName(args[0]) != "pyhoca-cli" {
 		head = 2 // x2go SUBCOMMAND ...
 	}
-	if len(args) < head {
-		return args, nil
-	}
 	var rest []string
 	var secrets map[string]string
 	if isPyhocaInvocation(args) {
@@ -79,12 +77,26 @@ func splitSecrets(args []string) ([]string, map[string]string) {
 // secretFlags are the subcommands' flags whose values are secrets.
 var secretFlags = map[string]bool{"password": true, "passphrase": true}
 
+// secretFlag returns the name of the secret flag a names (--password,
+// --password=..., the same for --passphrase), or "". pflag takes long
+// flags only by their full name, so no shorter word names one.
+func secretFlag(a string) string {
+	name, _, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+	if strings.HasPrefix(a, "--") && secretFlags[name] {
+		return name
+	}
+	return ""
+}
+
 // splitFlagSecrets is splitSecrets for the subcommands, whose flags
 // follow pflag's rules: --flag=value or --flag value (any next word), no
 // abbreviations, nothing after "--". To know which other flags take the
 // next word as their value, it looks the subcommand up in the command
-// tree.
+// tree; a command line without a secret flag needs none of that.
 func splitFlagSecrets(args []string, sub string) ([]string, map[string]string) {
+	if !slices.ContainsFunc(args, func(a string) bool { return secretFlag(a) != "" }) {
+		return args, nil
+	}
 	takesValue := flagValueTable(sub)
 	var rest []string
 	var secrets map[string]string
@@ -96,7 +108,7 @@ func splitFlagSecrets(args []string, sub string) ([]string, map[string]string) {
 		}
 		name, val, hasVal := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		switch {
-		case strings.HasPrefix(a, "--") && secretFlags[name]:
+		case secretFlag(a) != "":
 			if !hasVal {
 				if i+1 >= len(args) {
 					rest = append(rest, a) // pflag reports the missing value

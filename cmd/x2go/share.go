@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/x2go-go/x2go"
+	"github.com/x2go-go/x2go/internal/nxproxy"
 	"github.com/x2go-go/x2go/mimebox"
 	"github.com/x2go-go/x2go/printing"
 )
@@ -123,9 +124,10 @@ type controlReply struct {
 	Folders []string `json:"folders,omitempty"`
 }
 
-// controlSocket returns the control socket's path for a session name.
+// controlSocket returns the control socket's path for a session name:
+// "control" in the session's local directory, which nxproxy uses too.
 func controlSocket(sessionsRoot, name string) string {
-	return filepath.Join(sessionsRoot, "S-"+name, "control")
+	return filepath.Join(nxproxy.SessionDir(sessionsRoot, name), "control")
 }
 
 // defaultSessionsRoot is ~/.x2go, where the library keeps local session

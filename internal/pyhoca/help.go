@@ -1,7 +1,10 @@
 package pyhoca
 
 import (
+	"fmt"
 	"strings"
+
+	"github.com/x2go-go/x2go/protocol"
 )
 
 // DefaultColumns is the terminal width Usage and Help assume when the
@@ -243,13 +246,16 @@ var helpDescription = []string{
 	pyhoca-cli work with it.`,
 	`It differs where that is safer or clearer: a server whose host key is
 	not known yet is refused unless --add-to-known-hosts is given, and a
-	failure ends with a non-zero exit status. Options marked "not supported
-	yet" are accepted and checked; they have no effect, or end the program
-	with the exit status given.`,
+	failure ends with a non-zero exit status. The option marked "not
+	supported yet" is accepted and checked, and ends the program with the
+	exit status given.`,
 }
 
 // packNote introduces the list of --pack methods at the end of the help.
 const packNote = `Methods for --pack (-N: a quality digit from 0 to 9):`
+
+// defaultNote is how the help names an option's default.
+func defaultNote(v any) string { return fmt.Sprintf("(default: %v)", v) }
 
 // helpSections is the body of the help. Every option of optSpecs appears
 // exactly once (TestHelpListsEveryOption).
@@ -258,7 +264,7 @@ var helpSections = []helpSection{
 		{"host", `the X2Go server as [user@]host; --server wins over host, and
 			-l over the user@ part`},
 		{"--server", `name or address of the X2Go server`},
-		{"-p", `the server's SSH port (default: 22)`},
+		{"-p", `the server's SSH port ` + defaultNote(DefaultPort)},
 		{"-l", `login name on the server (default: the user@ part of host,
 			else your local login name)`},
 		{"--password", `login password. Other users of this computer can
@@ -270,12 +276,13 @@ var helpSections = []helpSection{
 		{"-i", `private key file to try first; the SSH agent's keys and the
 			~/.ssh/id_* files are tried after it (the file must exist)`},
 		{"--auth-attempts", `how many times to try to log in; after a
-			refused login you are asked for a password (default: 3)`},
+			refused login you are asked for a password ` + defaultNote(DefaultAuthAttempts)},
 		{"--add-to-known-hosts", `trust a server whose host key is not known
 			yet and add the key to ~/.ssh/known_hosts. Without this option
 			such a server is refused, where pyhoca-cli would trust it
 			on first use. A changed host key is refused in any case`},
-		{"-A", `forward your SSH agent to the server (not supported yet)`},
+		{"-A", `let programs on the server use the SSH agent of this
+			computer (agent forwarding, as ssh -A does)`},
 	}},
 	{title: "what to do (one of these; --new if none is given)", entries: []helpEntry{
 		{"-N", `start a new session`},
@@ -283,39 +290,42 @@ var helpSections = []helpSection{
 			command, resume that one instead`},
 		{"-R", `resume the session SESSION_NAME, or your NEWEST or OLDEST
 			one; a session shown by another client is taken over`},
-		{"-D", `join the desktop session USER@DISPLAY of another user (not
-			supported yet: exits with status 54)`},
+		{"-D", `join the desktop USER@DISPLAY that --list-desktops shows;
+			when it is another user's, that user is asked to allow it (a
+			refusal, or a desktop that is not there, ends with status 54)`},
 		{"-S", `suspend the session SESSION_NAME, or ALL of your sessions`},
 		{"-T", `terminate the session SESSION_NAME, or ALL of your sessions`},
 		{"-L", `print your sessions on the server`},
 		{"--list-desktops", `print the desktops on the server that you may
 			join`},
 		{"--list-profiles", `print the session profiles saved in
-			~/.x2goclient/sessions and the session settings each gives`},
-		{"-P", `take server and settings from a saved session profile (not
-			supported yet: exits with status 31)`},
+			~/.x2goclient/sessions, or offered by the broker of -B, and the
+			session settings each gives`},
+		{"-P", `take the server and the session settings from the session
+			profile of this name (from ~/.x2goclient/sessions, or from the
+			broker of -B); options given on the command line override the
+			profile's (no such profile: status 31)`},
 		{"--from-stdin", `read "<user> <host[:port]> <command> <password>"
 			from standard input, the way LightDM's remote login passes it
 			(not supported yet: exits with status 31)`},
 	}},
 	{title: "session", entries: []helpEntry{
 		{"-c", `what to run: a program, a desktop name such as KDE or XFCE, or
-			a generic name such as TERMINAL or WWWBROWSER (default:
-			TERMINAL)`},
+			a generic name such as TERMINAL or WWWBROWSER ` + defaultNote(DefaultCommand)},
 		{"-t", `desktop shows a whole desktop in one window, application
 			only the program's own windows; desktop commands always get a
-			desktop (default: application)`},
+			desktop ` + defaultNote(DefaultSessionType)},
 		{"-g", `window size as WIDTHxHEIGHT, fullscreen, or maximize for the
-			size of this screen (default: 800x600)`},
+			size of this screen ` + defaultNote(DefaultGeometry)},
 		{"-x", `let the session span several monitors (Xinerama)`},
 		{"-q", `speed of the network link; NX tunes its compression to it
-			(default: adsl)`},
+			` + defaultNote(DefaultLink)},
 		{"--pack", `NX image compression, one of the methods listed at the
-			end (default: 16m-jpeg-9)`},
+			end ` + defaultNote(DefaultPack)},
 		{"--kbd-type", `keyboard model such as pc105/us; auto lets the
-			session take over this computer's keyboard (default: auto)`},
+			session take over this computer's keyboard ` + defaultNote(DefaultKbdType)},
 		{"--kbd-layout", `keyboard layout such as us or de; null sets none,
-			auto works like --kbd-type auto (default: null)`},
+			auto works like --kbd-type auto ` + defaultNote(DefaultKbdLayout)},
 		{"--clean-sessions", `first terminate all your sessions on the
 			server, except those providing published applications`},
 		{"--terminate-on-ctrl-c", `make Ctrl-C terminate the session; without
@@ -323,7 +333,7 @@ var helpSections = []helpSection{
 		{"--sound", `what becomes of the session's sound: pulse plays it on
 			this computer through its PulseAudio, none leaves it off, esd
 			only tells the server (this client cannot carry EsounD sound)
-			(default: pulse)`},
+			` + defaultNote(DefaultSound)},
 		{"--printing", `let the session print on this computer; what happens
 			to a print job is set with the printing options below`},
 		{"-F", `local folders the session may use, separated by commas; the
@@ -334,20 +344,21 @@ var helpSections = []helpSection{
 	}},
 	{title: "printing (with --printing)", entries: []helpEntry{
 		{"--print-action", `what to do with a print job from the session
-			(default: PDFVIEW); each of the four options below selects its
+			` + defaultNote(DefaultPrintAction) + `; each of the four options below selects its
 			action, and only one of them may be given`},
 		{"--pdfview-cmd", `show print jobs as PDF with this program
-			(default: xdg-open); selects PDFVIEW`},
+			` + defaultNote(DefaultPDFViewCmd) + `; selects PDFVIEW`},
 		{"--save-to-folder", `store print jobs as PDF files in this folder
-			(default: PDF); selects PDFSAVE`},
+			` + defaultNote(DefaultPDFSaveDir) + `; selects PDFSAVE`},
 		{"--printer", `send print jobs to this CUPS queue (default: the CUPS
 			default queue); selects PRINT`},
-		{"--print-cmd", `hand print jobs to this command (default: lpr);
+		{"--print-cmd", `hand print jobs to this command ` + defaultNote(DefaultPrintCmd) + `;
 			selects PRINTCMD`},
 	}},
-	{title: "session broker (not supported yet)", entries: []helpEntry{
-		{"-B", `get the session profiles from the X2Go session broker at
-			this URL (exits with status 31)`},
+	{title: "session broker", entries: []helpEntry{
+		{"-B", `take the session profiles of -P and --list-profiles from the
+			X2Go session broker at this URL (http://, https:// or ssh://)
+			instead of ~/.x2goclient/sessions`},
 		{"--broker-password", `password for the session broker`},
 	}},
 	{title: "messages and information", entries: []helpEntry{
@@ -382,7 +393,7 @@ var helpSections = []helpSection{
 		{"--ssh-passphrase", `passphrase of the private key (removed from the
 			command line like --password)`},
 		{"--clipboard-mode", `which side may hand clipboard contents to the
-			other: both, server, client or none (default: both)`},
+			other: both, server, client or none ` + defaultNote(protocol.DefaultClipboard)},
 		{"--dpi", `screen resolution of the session in dots per inch`},
 	}},
 	{title: "older spellings", entries: []helpEntry{
