@@ -384,14 +384,7 @@ func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		h.wire.bindDir(r.Filepath, l)
 		return l, nil
 	case "Stat":
-		if fi := h.virtual(r.Filepath); fi != nil {
-			return listerAt{fi}, nil
-		}
-		sh, rel, err := h.lookup(r.Filepath)
-		if err != nil {
-			return nil, status("stat", r.Filepath, err)
-		}
-		return h.stat(sh, rel, r.Filepath, true)
+		return h.statPath(r.Filepath, true)
 	}
 	return nil, status(strings.ToLower(r.Method), r.Filepath, syscall.ENOSYS)
 }
@@ -419,36 +412,47 @@ func (h *handlers) opendir(p string) (*dirLister, error) {
 
 // Lstat answers LSTAT.
 func (h *handlers) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
-	if fi := h.virtual(r.Filepath); fi != nil {
-		return listerAt{fi}, nil
-	}
-	sh, rel, err := h.lookup(r.Filepath)
-	if err != nil {
-		return nil, status("lstat", r.Filepath, err)
-	}
-	return h.stat(sh, rel, r.Filepath, false)
+	return h.statPath(r.Filepath, false)
 }
 
-// virtual returns made-up attributes for "/" and the directories above
-// share roots, which are not served but must answer STAT: sshfs's
-// idmap=user (which x2gomountdirs uses) learns the client user's uid and
-// gid from STAT "." (= "/"), and maps files of that owner to the server
-// user; without it, default_permissions would deny the server user
+// statPath answers STAT (follow) and LSTAT of the SFTP path p. A path in
+// no share that is "/" or a directory above share roots gets made-up
+// attributes: those directories are not served but must answer STAT, as
+// sshfs's idmap=user (which x2gomountdirs uses) learns the client user's
+// uid and gid from STAT "." (= "/") and maps files of that owner to the
+// server user; without it, default_permissions would deny the server user
 // writes to its own files whenever the uids differ. The attributes carry
 // nothing but the serving process's uid and gid: an empty read-only
-// directory from 1970.
-func (h *handlers) virtual(p string) os.FileInfo {
-	p = cleanRequestPath(p)
-	if !h.shares.isAncestor(p) {
-		return nil
+// directory from 1970. A share nested below a shared path is served as
+// the share it is.
+func (h *handlers) statPath(p string, follow bool) (sftp.ListerAt, error) {
+	c := cleanRequestPath(p)
+	sh, rel, err := h.shares.lookup(c)
+	if errors.Is(err, errNotShared) && h.shares.isAncestor(c) {
+		return listerAt{virtualDir{name: path.Base(c), uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}}, nil
 	}
-	if sh, _, err := h.shares.lookup(p); err == nil && sh != nil {
-		return nil // a share itself (nested below a shared path)
+	if err != nil {
+		op := "lstat"
+		if follow {
+			op = "stat"
+		}
+		return nil, status(op, p, err)
 	}
-	return virtualDir{name: path.Base(p), uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}
+	var fi os.FileInfo
+	err = sh.use(func(rt *root) error {
+		st, err := rt.stat(rel, follow)
+		if err == nil {
+			fi = st
+		}
+		return err
+	})
+	if err != nil {
+		return nil, status("stat", p, err)
+	}
+	return listerAt{fi}, nil
 }
 
-// virtualDir is the FileInfo of a namespace directory (see virtual).
+// virtualDir is the FileInfo of a namespace directory (see statPath).
 type virtualDir struct {
 	name     string
 	uid, gid uint32
@@ -462,22 +466,6 @@ func (v virtualDir) IsDir() bool        { return true }
 func (v virtualDir) Sys() any           { return nil }
 func (v virtualDir) Uid() uint32        { return v.uid }
 func (v virtualDir) Gid() uint32        { return v.gid }
-
-// stat stats rel of sh.
-func (h *handlers) stat(sh *share, rel, p string, follow bool) (sftp.ListerAt, error) {
-	var fi os.FileInfo
-	err := sh.use(func(rt *root) error {
-		st, err := rt.stat(rel, follow)
-		if err == nil {
-			fi = st
-		}
-		return err
-	})
-	if err != nil {
-		return nil, status("stat", p, err)
-	}
-	return listerAt{fi}, nil
-}
 
 // Readlink answers READLINK with the link's text. An absolute target
 // inside the share's local folder is given in the share's SFTP path.
