@@ -111,8 +111,8 @@ func (h *handlers) open(r *sftp.Request) (*handle, error) {
 		f.Close()
 		return nil, status("open", r.Filepath, errNotShared)
 	}
-	hd := &handle{f: f, sh: sh, wire: h.wire, name: r.Filepath}
-	h.wire.bind(po.id, hd)
+	hd := &handle{f: f, sh: sh, wire: h.wire, name: r.Filepath, id: po.id}
+	h.wire.bind(hd)
 	return hd, nil
 }
 
@@ -125,6 +125,11 @@ type handle struct {
 	wire  *wire
 	name  string // the SFTP path, for messages
 	close sync.Once
+
+	// Guarded by wire.mu: the OPEN request's id, and the handle string
+	// its HANDLE reply named ("" before the reply).
+	id     uint32
+	handle string
 }
 
 // ReadAt reads at off; at the end of the file it returns io.EOF, which

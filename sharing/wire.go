@@ -358,27 +358,29 @@ func (w *wire) bindDir(p string, l *dirLister) {
 	}
 }
 
-// bind remembers the open file of the OPEN request id until its HANDLE
+// bind remembers the open file of the OPEN request h.id until its HANDLE
 // reply names the handle.
-func (w *wire) bind(id uint32, h *handle) {
+func (w *wire) bind(h *handle) {
 	w.mu.Lock()
-	w.byID[id] = h
+	w.byID[h.id] = h
 	w.mu.Unlock()
 }
 
-// unbind forgets a file that is being closed.
+// unbind forgets a file that is being closed. Usually there is nothing
+// left to forget (the CLOSE took the handle string off on its way in,
+// and the HANDLE reply the request id), but a client that sends CLOSE
+// before the HANDLE reply has gone out can have the file closed before
+// that reply, or have the reply bind the handle string after the CLOSE
+// passed. The entries are checked before deletion: the client may reuse
+// the request id for another OPEN.
 func (w *wire) unbind(h *handle) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for k, v := range w.byHandle {
-		if v == h {
-			delete(w.byHandle, k)
-		}
+	if w.byID[h.id] == h {
+		delete(w.byID, h.id)
 	}
-	for k, v := range w.byID {
-		if v == h {
-			delete(w.byID, k)
-		}
+	if h.handle != "" && w.byHandle[h.handle] == h {
+		delete(w.byHandle, h.handle)
 	}
 }
 
@@ -518,7 +520,8 @@ func (w *wire) replyDone(n int) {
 				if name, _, ok := getString(rest); ok {
 					if h := w.byID[id]; h != nil {
 						delete(w.byID, id)
-						w.byHandle[string(name)] = h
+						h.handle = string(name)
+						w.byHandle[h.handle] = h
 					}
 					if l := w.dirByID[id]; l != nil {
 						delete(w.dirByID, id)
