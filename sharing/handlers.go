@@ -64,7 +64,7 @@ func (h *handlers) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
 // as OpenSSH's sftp-server maps them. A new file gets the permissions from
 // the request (setuid and setgid removed) or 0666, less the umask.
 func (h *handlers) open(r *sftp.Request) (*handle, error) {
-	po, ok := h.wire.popOpen(r.Filepath)
+	po, ok := h.wire.pop(fxpOpen, r.Filepath)
 	if !ok {
 		return nil, status("open", r.Filepath, errors.New("request out of order"))
 	}
@@ -185,7 +185,7 @@ func (h *handlers) Filecmd(r *sftp.Request) error {
 			return rt.remove(rel, false)
 		}))
 	case "Mkdir":
-		pm, ok := h.wire.popMkdir(r.Filepath)
+		pm, ok := h.wire.pop(fxpMkdir, r.Filepath)
 		if !ok {
 			return status("mkdir", r.Filepath, errors.New("request out of order"))
 		}
