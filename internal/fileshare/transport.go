@@ -111,10 +111,6 @@ func (t *Transport) Current() (*Mounter, error) {
 	}
 }
 
-// sshfsCheck prints OK when the server can mount and unmount client
-// folders.
-const sshfsCheck = "command -v sshfs >/dev/null && command -v fusermount >/dev/null && echo OK"
-
 // Start checks that the server can mount client folders, asks it for the
 // reverse forward of the session's sshfs port and serves the forward's
 // connections with a new jailed SFTP server, which shares nothing yet.
@@ -123,11 +119,11 @@ func (t *Transport) Start(ctx context.Context, run service.Run) (service.Instanc
 	if !ok {
 		return nil, errors.New("x2go: the connection cannot forward ports back to the client")
 	}
-	res, err := conn.Run(ctx, sshfsCheck)
+	res, err := conn.Run(ctx, protocol.SSHFSCheckCmd())
 	if err != nil {
 		return nil, fmt.Errorf("x2go: checking for sshfs: %w", err)
 	}
-	if !strings.Contains(res.Stdout, "OK") {
+	if !protocol.ParseSSHFSCheck(res.Stdout) {
 		if h := t.cfg.Hooks.SSHFSUnavailable; h != nil {
 			h(ErrSSHFSUnavailable)
 		}
