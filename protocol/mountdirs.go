@@ -79,6 +79,14 @@ func KeyFilePath(home string, agentPID int) (string, error) {
 	return p, nil
 }
 
+// SessionRCDir is the session's directory on the server,
+// <home>/.x2go/C-<name> (the <rc> of x2goserver's scripts), below which
+// the server mounts the spool directories and the sound cookie goes. A
+// trailing slash of home is dropped.
+func SessionRCDir(home, name string) string {
+	return strings.TrimSuffix(home, "/") + "/.x2go/C-" + name
+}
+
 // isKeyFileSafe reports whether p can stand unquoted where x2gomountdirs
 // puts it: inside sshfs's comma-separated -o list of a command line that
 // /bin/sh parses, and after a redirection.
