@@ -373,8 +373,8 @@ func ParseMountDirs(stdout, stderr string) (MountDirsResult, error) {
 			*h.dst = v
 			continue
 		}
-		port, err := strconv.Atoi(v)
-		if err != nil || port < 1 || port > 65535 {
+		port, ok := parsePort(v)
+		if !ok {
 			return res, newParseError(what, i+1, lines[i], "bad port")
 		}
 		res.Port = port
