@@ -120,7 +120,6 @@ func (s *Session) services() []service.Service {
 	spool := fileshare.SpoolConfig{
 		Transport: s.transport,
 		LocalDir:  func(name string) string { return nxproxy.SessionDir(s.sessionsRoot(), name) },
-		Home:      s.ctrl.RemoteHome,
 	}
 	if o.Printing != nil {
 		svcs = append(svcs, fileshare.NewPrintSpool(spool, *o.Printing))

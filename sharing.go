@@ -59,11 +59,11 @@ func (s *Session) IsFolderSharingAvailable(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	res, err := ctrl.Conn().Run(ctx, "command -v sshfs >/dev/null && command -v fusermount >/dev/null && echo OK")
+	res, err := ctrl.Conn().Run(ctx, protocol.SSHFSCheckCmd())
 	if err != nil {
 		return false, fmt.Errorf("x2go: %w", err)
 	}
-	return res.Stdout == "OK\n", nil
+	return protocol.ParseSSHFSCheck(res.Stdout), nil
 }
 
 // ShareLocalFolder has the server mount the local folder in the running

@@ -103,6 +103,16 @@ func HomeCmd() string { return "echo $HOME" }
 // AliveCmd is the liveness check (§6.4): any answer means alive.
 func AliveCmd() string { return "echo" }
 
+// SSHFSCheckCmd asks whether the server can mount client folders: whether
+// it has sshfs and fusermount. Parse the output with ParseSSHFSCheck.
+func SSHFSCheckCmd() string {
+	return "command -v sshfs >/dev/null && command -v fusermount >/dev/null && echo OK"
+}
+
+// ParseSSHFSCheck reports whether the output of SSHFSCheckCmd says the
+// server can mount client folders: it must be exactly the line OK.
+func ParseSSHFSCheck(out string) bool { return out == "OK\n" }
+
 // StatCmd checks that path exists on the server (§6.4): non-empty output
 // means it does. python-x2go sends `stat -tL "<path>"`; the shell removes
 // those quotes, so sh runs the same argv as our `stat -tL <Quote(path)>`.

@@ -36,6 +36,7 @@ func TestCommandsAsInTrace(t *testing.T) {
 		{GetAppsCmd(), "which x2gogetapps >/dev/null && x2gogetapps"},
 		{HomeCmd(), "echo $HOME"},
 		{AliveCmd(), "echo"},
+		{SSHFSCheckCmd(), "command -v sshfs >/dev/null && command -v fusermount >/dev/null && echo OK"},
 		{probe + strconv.FormatBool(needs), "which xterm && echo OKtrue"},
 		{must(StartAgentCmd(StartParams{SessionType: "R", Command: "xterm"})),
 			"X2GO_XINERAMA=false x2gostartagent 800x600 adsl 16m-jpeg-9 unix-kde-depth_24 null auto 1 R xterm both"},
@@ -347,6 +348,17 @@ func TestExecPublishedCmd(t *testing.T) {
 	} {
 		if got, err := ExecPublishedCmd(bad); !errors.Is(err, ErrInvalidValue) {
 			t.Errorf("ExecPublishedCmd(%+v) = %q, %v; want ErrInvalidValue", bad, got, err)
+		}
+	}
+}
+
+// TestParseSSHFSCheck: only the exact line OK says the server can mount.
+func TestParseSSHFSCheck(t *testing.T) {
+	for out, want := range map[string]bool{
+		"OK\n": true, "": false, "OK": false, "OK\nOK\n": false, "noise OK\n": false, "not OK\n": false,
+	} {
+		if got := ParseSSHFSCheck(out); got != want {
+			t.Errorf("ParseSSHFSCheck(%q) = %v, want %v", out, got, want)
 		}
 	}
 }

@@ -79,23 +79,19 @@ func KeyFilePath(home string, agentPID int) (string, error) {
 	return p, nil
 }
 
+// SessionRCDir is the session's directory on the server,
+// <home>/.x2go/C-<name> (the <rc> of x2goserver's scripts), below which
+// the server mounts the spool directories and the sound cookie goes. A
+// trailing slash of home is dropped.
+func SessionRCDir(home, name string) string {
+	return strings.TrimSuffix(home, "/") + "/.x2go/C-" + name
+}
+
 // isKeyFileSafe reports whether p can stand unquoted where x2gomountdirs
 // puts it: inside sshfs's comma-separated -o list of a command line that
 // /bin/sh parses, and after a redirection.
 func isKeyFileSafe(p string) bool {
-	if !path.IsAbs(p) {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '_' || c == '.' || c == '/' || c == '-':
-		default:
-			return false
-		}
-	}
-	return true
+	return path.IsAbs(p) && onlyAlnumAnd(p, "_./-")
 }
 
 // KeyBundle returns the text x2gomountdirs expects in its key file: the
@@ -308,34 +304,13 @@ func MountDirsCmd(p MountDirsParams) (string, error) {
 // with '-'. It is the name the server's sshfs logs in to the client with,
 // so the client's SFTP server accepts only such names too.
 func ValidLoginName(s string) bool {
-	if s == "" || s[0] == '-' || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.' || c == '_' || c == '-':
-		default:
-			return false
-		}
-	}
-	return true
+	return s != "" && s[0] != '-' && len(s) <= 64 && onlyAlnumAnd(s, "._-")
 }
 
 // isIconvOption reports whether s is safe as x2gomountdirs' unquoted
 // "-o <X2GO_ICONV>".
 func isIconvOption(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("=,_.-", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return s != ""
+	return s != "" && onlyAlnumAnd(s, "=,_.-")
 }
 
 // MountDirsResult is what x2gomountdirs reported on success.
@@ -398,8 +373,8 @@ func ParseMountDirs(stdout, stderr string) (MountDirsResult, error) {
 			*h.dst = v
 			continue
 		}
-		port, err := strconv.Atoi(v)
-		if err != nil || port < 1 || port > 65535 {
+		port, ok := parsePort(v)
+		if !ok {
 			return res, newParseError(what, i+1, lines[i], "bad port")
 		}
 		res.Port = port

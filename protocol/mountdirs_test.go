@@ -358,3 +358,18 @@ func FuzzMountablePath(f *testing.F) {
 		}
 	})
 }
+
+// TestSessionRCDir: <home>/.x2go/C-<name>, whether or not home ends in a
+// slash.
+func TestSessionRCDir(t *testing.T) {
+	const name = "x2gotest-51-1795627800_stRxterm_dp24"
+	for home, want := range map[string]string{
+		"/home/x2gotest":  "/home/x2gotest/.x2go/C-" + name,
+		"/home/x2gotest/": "/home/x2gotest/.x2go/C-" + name,
+		"/":               "/.x2go/C-" + name,
+	} {
+		if got := SessionRCDir(home, name); got != want {
+			t.Errorf("SessionRCDir(%q) = %q, want %q", home, got, want)
+		}
+	}
+}

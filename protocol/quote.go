@@ -26,12 +26,16 @@ func quoteAlways(s string) string {
 }
 
 // isSafeWord reports whether s consists only of [A-Za-z0-9_@%+=:,./-].
-func isSafeWord(s string) bool {
+func isSafeWord(s string) bool { return onlyAlnumAnd(s, "_@%+=:,./-") }
+
+// onlyAlnumAnd reports whether every byte of s is an ASCII letter, an
+// ASCII digit or one of the bytes of punct (true for "").
+func onlyAlnumAnd(s, punct string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("_@%+=:,./-", c) >= 0:
+		case strings.IndexByte(punct, c) >= 0:
 		default:
 			return false
 		}

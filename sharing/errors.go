@@ -46,6 +46,10 @@ var errSpecial = errors.New("not a regular file")
 // ownership changes, deleting or renaming a share root).
 var errRefused = errors.New("operation refused")
 
+// jailErrors are the jail's own refusals; when an error wraps several,
+// the client is told of the last one in this list.
+var jailErrors = []error{errEscape, errNotShared, errReadOnly, errSpecial, errRefused}
+
 // statusError is what the handlers return to pkg/sftp: an SFTP status
 // code and a message naming only the client-visible (SFTP) path, never a
 // local path. pkg/sftp finds the code with errors.As.
@@ -75,18 +79,16 @@ func status(op, p string, err error) error {
 	}
 	// Unknown error text is never passed on: it could name local paths.
 	code, text := sftp.ErrSSHFxFailure, "failure"
+	var jail error
+	for _, e := range jailErrors {
+		if errors.Is(err, e) {
+			jail = e
+		}
+	}
 	var errno syscall.Errno
 	switch {
-	case errors.Is(err, errEscape), errors.Is(err, errNotShared), errors.Is(err, errReadOnly),
-		errors.Is(err, errSpecial), errors.Is(err, errRefused):
-		code = sftp.ErrSSHFxPermissionDenied
-		var inner error = err
-		for _, e := range []error{errEscape, errNotShared, errReadOnly, errSpecial, errRefused} {
-			if errors.Is(err, e) {
-				inner = e
-			}
-		}
-		text = inner.Error()
+	case jail != nil:
+		code, text = sftp.ErrSSHFxPermissionDenied, jail.Error()
 	case errors.Is(err, os.ErrClosed):
 		code, text = sftp.ErrSSHFxFailure, "shared folder was removed"
 	case errors.As(err, &errno):

@@ -64,7 +64,7 @@ func (h *handlers) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
 // as OpenSSH's sftp-server maps them. A new file gets the permissions from
 // the request (setuid and setgid removed) or 0666, less the umask.
 func (h *handlers) open(r *sftp.Request) (*handle, error) {
-	po, ok := h.wire.popOpen(r.Filepath)
+	po, ok := h.wire.pop(fxpOpen, r.Filepath)
 	if !ok {
 		return nil, status("open", r.Filepath, errors.New("request out of order"))
 	}
@@ -111,8 +111,8 @@ func (h *handlers) open(r *sftp.Request) (*handle, error) {
 		f.Close()
 		return nil, status("open", r.Filepath, errNotShared)
 	}
-	hd := &handle{f: f, sh: sh, wire: h.wire, name: r.Filepath}
-	h.wire.bind(po.id, hd)
+	hd := &handle{f: f, sh: sh, wire: h.wire, name: r.Filepath, id: po.id}
+	h.wire.bind(hd)
 	return hd, nil
 }
 
@@ -125,6 +125,11 @@ type handle struct {
 	wire  *wire
 	name  string // the SFTP path, for messages
 	close sync.Once
+
+	// Guarded by wire.mu: the OPEN request's id, and the handle string
+	// its HANDLE reply named ("" before the reply).
+	id     uint32
+	handle string
 }
 
 // ReadAt reads at off; at the end of the file it returns io.EOF, which
@@ -180,7 +185,7 @@ func (h *handlers) Filecmd(r *sftp.Request) error {
 			return rt.remove(rel, false)
 		}))
 	case "Mkdir":
-		pm, ok := h.wire.popMkdir(r.Filepath)
+		pm, ok := h.wire.pop(fxpMkdir, r.Filepath)
 		if !ok {
 			return status("mkdir", r.Filepath, errors.New("request out of order"))
 		}
@@ -384,14 +389,7 @@ func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		h.wire.bindDir(r.Filepath, l)
 		return l, nil
 	case "Stat":
-		if fi := h.virtual(r.Filepath); fi != nil {
-			return listerAt{fi}, nil
-		}
-		sh, rel, err := h.lookup(r.Filepath)
-		if err != nil {
-			return nil, status("stat", r.Filepath, err)
-		}
-		return h.stat(sh, rel, r.Filepath, true)
+		return h.statPath(r.Filepath, true)
 	}
 	return nil, status(strings.ToLower(r.Method), r.Filepath, syscall.ENOSYS)
 }
@@ -419,36 +417,47 @@ func (h *handlers) opendir(p string) (*dirLister, error) {
 
 // Lstat answers LSTAT.
 func (h *handlers) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
-	if fi := h.virtual(r.Filepath); fi != nil {
-		return listerAt{fi}, nil
-	}
-	sh, rel, err := h.lookup(r.Filepath)
-	if err != nil {
-		return nil, status("lstat", r.Filepath, err)
-	}
-	return h.stat(sh, rel, r.Filepath, false)
+	return h.statPath(r.Filepath, false)
 }
 
-// virtual returns made-up attributes for "/" and the directories above
-// share roots, which are not served but must answer STAT: sshfs's
-// idmap=user (which x2gomountdirs uses) learns the client user's uid and
-// gid from STAT "." (= "/"), and maps files of that owner to the server
-// user; without it, default_permissions would deny the server user
+// statPath answers STAT (follow) and LSTAT of the SFTP path p. A path in
+// no share that is "/" or a directory above share roots gets made-up
+// attributes: those directories are not served but must answer STAT, as
+// sshfs's idmap=user (which x2gomountdirs uses) learns the client user's
+// uid and gid from STAT "." (= "/") and maps files of that owner to the
+// server user; without it, default_permissions would deny the server user
 // writes to its own files whenever the uids differ. The attributes carry
 // nothing but the serving process's uid and gid: an empty read-only
-// directory from 1970.
-func (h *handlers) virtual(p string) os.FileInfo {
-	p = cleanRequestPath(p)
-	if !h.shares.isAncestor(p) {
-		return nil
+// directory from 1970. A share nested below a shared path is served as
+// the share it is.
+func (h *handlers) statPath(p string, follow bool) (sftp.ListerAt, error) {
+	c := cleanRequestPath(p)
+	sh, rel, err := h.shares.lookup(c)
+	if errors.Is(err, errNotShared) && h.shares.isAncestor(c) {
+		return listerAt{virtualDir{name: path.Base(c), uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}}, nil
 	}
-	if sh, _, err := h.shares.lookup(p); err == nil && sh != nil {
-		return nil // a share itself (nested below a shared path)
+	if err != nil {
+		op := "lstat"
+		if follow {
+			op = "stat"
+		}
+		return nil, status(op, p, err)
 	}
-	return virtualDir{name: path.Base(p), uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}
+	var fi os.FileInfo
+	err = sh.use(func(rt *root) error {
+		st, err := rt.stat(rel, follow)
+		if err == nil {
+			fi = st
+		}
+		return err
+	})
+	if err != nil {
+		return nil, status("stat", p, err)
+	}
+	return listerAt{fi}, nil
 }
 
-// virtualDir is the FileInfo of a namespace directory (see virtual).
+// virtualDir is the FileInfo of a namespace directory (see statPath).
 type virtualDir struct {
 	name     string
 	uid, gid uint32
@@ -462,22 +471,6 @@ func (v virtualDir) IsDir() bool        { return true }
 func (v virtualDir) Sys() any           { return nil }
 func (v virtualDir) Uid() uint32        { return v.uid }
 func (v virtualDir) Gid() uint32        { return v.gid }
-
-// stat stats rel of sh.
-func (h *handlers) stat(sh *share, rel, p string, follow bool) (sftp.ListerAt, error) {
-	var fi os.FileInfo
-	err := sh.use(func(rt *root) error {
-		st, err := rt.stat(rel, follow)
-		if err == nil {
-			fi = st
-		}
-		return err
-	})
-	if err != nil {
-		return nil, status("stat", p, err)
-	}
-	return listerAt{fi}, nil
-}
 
 // Readlink answers READLINK with the link's text. An absolute target
 // inside the share's local folder is given in the share's SFTP path.

@@ -53,12 +53,12 @@ type wire struct {
 
 	mu       sync.Mutex
 	cond     *sync.Cond
-	inflight int            // requests passed on and not yet answered
-	opens    []pendingOpen  // OPENs passed on whose handler has not run yet
-	mkdirs   []pendingMkdir // likewise MKDIRs
+	inflight int       // requests passed on and not yet answered
+	opens    []pending // OPENs passed on whose handler has not run yet
+	mkdirs   []pending // likewise MKDIRs
+	opendirs []pending // and OPENDIRs
 	byID     map[uint32]*handle
 	byHandle map[string]*handle
-	opendirs []pendingDir // OPENDIRs passed on whose handler has not run yet
 	dirByID  map[uint32]*dirLister
 	dirs     map[string]*dirLister // by handle string
 
@@ -70,24 +70,11 @@ type wire struct {
 	flushed chan struct{}
 }
 
-// pendingOpen is what the wire saw of an OPEN request.
-type pendingOpen struct {
+// pending is what the wire saw of an OPEN, MKDIR or OPENDIR request.
+type pending struct {
 	id      uint32
 	path    string // cleaned as pkg/sftp cleans it
-	perm    uint32
-	hasPerm bool
-}
-
-// pendingDir is what the wire saw of an OPENDIR request.
-type pendingDir struct {
-	id   uint32
-	path string // cleaned as pkg/sftp cleans it
-}
-
-// pendingMkdir is what the wire saw of a MKDIR request.
-type pendingMkdir struct {
-	path    string
-	perm    uint32
+	perm    uint32 // the permissions of the attributes (OPEN, MKDIR), if hasPerm
 	hasPerm bool
 }
 
@@ -186,12 +173,8 @@ func (w *wire) next() error {
 		}
 		body := pkt[4:]
 		switch body[0] {
-		case fxpOpen:
-			w.noteOpen(body[1:])
-		case fxpMkdir:
-			w.noteMkdir(body[1:])
-		case fxpOpendir:
-			w.noteOpendir(body[1:])
+		case fxpOpen, fxpMkdir, fxpOpendir:
+			w.note(body[0], body[1:])
 		case fxpReaddir:
 			if w.readdir(body[1:]) {
 				continue // answered here
@@ -228,10 +211,24 @@ func cleanRequestPath(p string) string {
 	return c
 }
 
-// noteOpen records the permissions of an OPEN that pkg/sftp will pass to
-// a handler (it does for every OPEN with any of the read, write, append,
-// create or truncate flags).
-func (w *wire) noteOpen(b []byte) {
+// queue returns the queue of pending requests of the packet type typ
+// (OPEN, MKDIR or OPENDIR) and the type's name for messages.
+func (w *wire) queue(typ byte) (*[]pending, string) {
+	switch typ {
+	case fxpOpen:
+		return &w.opens, "OPEN"
+	case fxpMkdir:
+		return &w.mkdirs, "MKDIR"
+	}
+	return &w.opendirs, "OPENDIR"
+}
+
+// note records the id, path and (OPEN, MKDIR) permissions of a request
+// of type typ whose body after the type byte is b, for its handler. An
+// OPEN is recorded only if pkg/sftp passes it to a handler, which it does
+// for every OPEN with any of the read, write, append, create or truncate
+// flags; it passes every MKDIR and OPENDIR.
+func (w *wire) note(typ byte, b []byte) {
 	id, b, ok := getUint32(b)
 	if !ok {
 		return
@@ -240,45 +237,20 @@ func (w *wire) noteOpen(b []byte) {
 	if !ok {
 		return
 	}
-	pflags, b, ok := getUint32(b)
-	if !ok || pflags&(fxfRead|fxfWrite|fxfAppend|fxfCreat|fxfTrunc) == 0 {
-		return
+	pd := pending{id: id, path: cleanRequestPath(string(name))}
+	switch typ {
+	case fxpOpen:
+		pflags, attrs, ok := getUint32(b)
+		if !ok || pflags&(fxfRead|fxfWrite|fxfAppend|fxfCreat|fxfTrunc) == 0 {
+			return
+		}
+		pd.perm, pd.hasPerm = attrPerms(attrs)
+	case fxpMkdir:
+		pd.perm, pd.hasPerm = attrPerms(b)
 	}
-	perm, hasPerm := attrPerms(b)
+	q, _ := w.queue(typ)
 	w.mu.Lock()
-	w.opens = append(w.opens, pendingOpen{id: id, path: cleanRequestPath(string(name)), perm: perm, hasPerm: hasPerm})
-	w.mu.Unlock()
-}
-
-// noteMkdir records the permissions of a MKDIR.
-func (w *wire) noteMkdir(b []byte) {
-	_, b, ok := getUint32(b)
-	if !ok {
-		return
-	}
-	name, b, ok := getString(b)
-	if !ok {
-		return
-	}
-	perm, hasPerm := attrPerms(b)
-	w.mu.Lock()
-	w.mkdirs = append(w.mkdirs, pendingMkdir{path: cleanRequestPath(string(name)), perm: perm, hasPerm: hasPerm})
-	w.mu.Unlock()
-}
-
-// noteOpendir records an OPENDIR (pkg/sftp passes every one to the
-// handler's Filelist).
-func (w *wire) noteOpendir(b []byte) {
-	id, b, ok := getUint32(b)
-	if !ok {
-		return
-	}
-	name, _, ok := getString(b)
-	if !ok {
-		return
-	}
-	w.mu.Lock()
-	w.opendirs = append(w.opendirs, pendingDir{id: id, path: cleanRequestPath(string(name))})
+	*q = append(*q, pd)
 	w.mu.Unlock()
 }
 
@@ -301,38 +273,25 @@ func attrPerms(b []byte) (uint32, bool) {
 	return binary.BigEndian.Uint32(b[skip:]), true
 }
 
-// popOpen returns what the wire saw of the OPEN a handler is running for.
-// ok is false if the two disagree, which would be a bug in the ordering
-// assumption; the handler then refuses the request.
-func (w *wire) popOpen(p string) (pendingOpen, bool) {
+// pop returns what the wire saw of the request of type typ (OPEN, MKDIR
+// or OPENDIR) that a handler is running for with the path p. ok is false
+// if the two disagree, which would be a bug in the ordering assumption;
+// the handler then refuses the request.
+func (w *wire) pop(typ byte, p string) (pending, bool) {
+	q, what := w.queue(typ)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.opens) == 0 {
-		return pendingOpen{}, false
+	if len(*q) == 0 {
+		w.log.Error("sftp: "+what+" handler ran for a request the wire did not see", "handler", p)
+		return pending{}, false
 	}
-	po := w.opens[0]
-	w.opens = w.opens[1:]
-	if po.path != p {
-		w.log.Error("sftp: OPEN seen on the wire does not match the handler's request", "wire", po.path, "handler", p)
-		return pendingOpen{}, false
+	pd := (*q)[0]
+	*q = (*q)[1:]
+	if pd.path != p {
+		w.log.Error("sftp: "+what+" seen on the wire does not match the handler's request", "wire", pd.path, "handler", p)
+		return pending{}, false
 	}
-	return po, true
-}
-
-// popMkdir is popOpen for MKDIR.
-func (w *wire) popMkdir(p string) (pendingMkdir, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.mkdirs) == 0 {
-		return pendingMkdir{}, false
-	}
-	pm := w.mkdirs[0]
-	w.mkdirs = w.mkdirs[1:]
-	if pm.path != p {
-		w.log.Error("sftp: MKDIR seen on the wire does not match the handler's request", "wire", pm.path, "handler", p)
-		return pendingMkdir{}, false
-	}
-	return pm, true
+	return pd, true
 }
 
 // bindDir is called by the OPENDIR handler running for p, with its
@@ -341,44 +300,37 @@ func (w *wire) popMkdir(p string) (pendingMkdir, bool) {
 // with the handler's request (a bug), READDIR on the handle is left to
 // pkg/sftp.
 func (w *wire) bindDir(p string, l *dirLister) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.opendirs) == 0 {
-		w.log.Error("sftp: OPENDIR handler ran for a request the wire did not see", "handler", p)
-		return
-	}
-	pd := w.opendirs[0]
-	w.opendirs = w.opendirs[1:]
-	if pd.path != p {
-		w.log.Error("sftp: OPENDIR seen on the wire does not match the handler's request", "wire", pd.path, "handler", p)
-		return
-	}
-	if l != nil {
+	pd, ok := w.pop(fxpOpendir, p)
+	if ok && l != nil {
+		w.mu.Lock()
 		w.dirByID[pd.id] = l
+		w.mu.Unlock()
 	}
 }
 
-// bind remembers the open file of the OPEN request id until its HANDLE
+// bind remembers the open file of the OPEN request h.id until its HANDLE
 // reply names the handle.
-func (w *wire) bind(id uint32, h *handle) {
+func (w *wire) bind(h *handle) {
 	w.mu.Lock()
-	w.byID[id] = h
+	w.byID[h.id] = h
 	w.mu.Unlock()
 }
 
-// unbind forgets a file that is being closed.
+// unbind forgets a file that is being closed. Usually there is nothing
+// left to forget (the CLOSE took the handle string off on its way in,
+// and the HANDLE reply the request id), but a client that sends CLOSE
+// before the HANDLE reply has gone out can have the file closed before
+// that reply, or have the reply bind the handle string after the CLOSE
+// passed. The entries are checked before deletion: the client may reuse
+// the request id for another OPEN.
 func (w *wire) unbind(h *handle) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for k, v := range w.byHandle {
-		if v == h {
-			delete(w.byHandle, k)
-		}
+	if w.byID[h.id] == h {
+		delete(w.byID, h.id)
 	}
-	for k, v := range w.byID {
-		if v == h {
-			delete(w.byID, k)
-		}
+	if h.handle != "" && w.byHandle[h.handle] == h {
+		delete(w.byHandle, h.handle)
 	}
 }
 
@@ -518,7 +470,8 @@ func (w *wire) replyDone(n int) {
 				if name, _, ok := getString(rest); ok {
 					if h := w.byID[id]; h != nil {
 						delete(w.byID, id)
-						w.byHandle[string(name)] = h
+						h.handle = string(name)
+						w.byHandle[h.handle] = h
 					}
 					if l := w.dirByID[id]; l != nil {
 						delete(w.dirByID, id)

@@ -39,8 +39,6 @@ type SpoolConfig struct {
 	// LocalDir returns the local session directory of a session name
 	// (<sessions root>/S-<name>); the spool is its subdirectory.
 	LocalDir func(name string) string
-	// Home returns the user's home directory on the server.
-	Home func() string
 }
 
 // Spool is the print spool or MIME box service of a session.
@@ -109,13 +107,9 @@ func (s *Spool) Start(ctx context.Context, run service.Run) (service.Instance, e
 		w.Close()
 		return nil, err
 	}
-	home := ""
-	if s.cfg.Home != nil {
-		home = s.cfg.Home()
-	}
 	inst := &spoolRun{
 		m: m, dir: dir, w: w, done: make(chan struct{}),
-		env: map[string]string{s.kind.envVar: home + "/.x2go/C-" + run.Name + "/" + s.kind.sub},
+		env: map[string]string{s.kind.envVar: protocol.SessionRCDir(m.home, run.Name) + "/" + s.kind.sub},
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	inst.cancel = cancel

@@ -111,10 +111,6 @@ func (t *Transport) Current() (*Mounter, error) {
 	}
 }
 
-// sshfsCheck prints OK when the server can mount and unmount client
-// folders.
-const sshfsCheck = "command -v sshfs >/dev/null && command -v fusermount >/dev/null && echo OK"
-
 // Start checks that the server can mount client folders, asks it for the
 // reverse forward of the session's sshfs port and serves the forward's
 // connections with a new jailed SFTP server, which shares nothing yet.
@@ -123,11 +119,11 @@ func (t *Transport) Start(ctx context.Context, run service.Run) (service.Instanc
 	if !ok {
 		return nil, errors.New("x2go: the connection cannot forward ports back to the client")
 	}
-	res, err := conn.Run(ctx, sshfsCheck)
+	res, err := conn.Run(ctx, protocol.SSHFSCheckCmd())
 	if err != nil {
 		return nil, fmt.Errorf("x2go: checking for sshfs: %w", err)
 	}
-	if !strings.Contains(res.Stdout, "OK") {
+	if !protocol.ParseSSHFSCheck(res.Stdout) {
 		if h := t.cfg.Hooks.SSHFSUnavailable; h != nil {
 			h(ErrSSHFSUnavailable)
 		}
@@ -158,7 +154,7 @@ func (t *Transport) Start(ctx context.Context, run service.Run) (service.Instanc
 	m := &Mounter{
 		conn: conn, run: run, home: home, srv: srv, log: t.log,
 		cancel: cancel, served: make(chan struct{}), done: make(chan struct{}),
-		mounts: map[string]mount{},
+		mounts: map[string]*mount{},
 	}
 	go func() {
 		defer close(m.served)
@@ -173,11 +169,25 @@ func (t *Transport) Start(ctx context.Context, run service.Run) (service.Instanc
 	return m, nil
 }
 
-// mount is one client directory the server has mounted.
+// mount is one client directory the server has mounted or is mounting.
 type mount struct {
-	local      string
-	kind       protocol.MountKind
-	mountPoint string // where the server mounted it
+	local string
+	// ready is closed when the mount has succeeded or failed; mountPoint
+	// (where the server mounted it) and err are set before.
+	ready      chan struct{}
+	mountPoint string
+	err        error
+}
+
+// isMounted reports whether the server has mounted the directory. Called with
+// the Mounter's mu held.
+func (mt *mount) isMounted() bool {
+	select {
+	case <-mt.ready:
+		return mt.err == nil
+	default:
+		return false
+	}
 }
 
 // Mounter is a running transport: it mounts client directories on the
@@ -196,15 +206,16 @@ type Mounter struct {
 
 	mu      sync.Mutex
 	err     error
-	mounts  map[string]mount // by the path the server knows (MountablePath)
-	mounted bool             // something was mounted in this run (Forget does not undo it)
+	mounts  map[string]*mount // by the path the server knows (MountablePath)
+	mounted bool              // something was mounted in this run (Forget does not undo it)
 }
 
 // Mount shares the local directory with the server and has the server
 // mount it as kind. It returns the server's mount point. The key bundle
 // goes to the server on the command's standard input (never in a command
 // line), into a directory only the user can read, and x2gomountdirs
-// deletes it after use.
+// deletes it after use. A directory that is being mounted already is not
+// mounted twice: the call waits for the first one and returns its result.
 func (m *Mounter) Mount(ctx context.Context, kind protocol.MountKind, local string) (string, error) {
 	remote, err := protocol.MountablePath(local)
 	if err != nil {
@@ -216,9 +227,34 @@ func (m *Mounter) Mount(ctx context.Context, kind protocol.MountKind, local stri
 		if old.local != local {
 			return "", fmt.Errorf("x2go: %s and %s would be mounted under the same name on the server", old.local, local)
 		}
-		return old.mountPoint, nil
+		select {
+		case <-old.ready:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+		return old.mountPoint, old.err
 	}
+	mt := &mount{local: local, ready: make(chan struct{})}
+	m.mounts[remote] = mt
 	m.mu.Unlock()
+	mp, err := m.share(ctx, kind, remote, local)
+	m.mu.Lock()
+	if err != nil {
+		if m.mounts[remote] == mt {
+			delete(m.mounts, remote)
+		}
+	} else {
+		m.mounted = true
+	}
+	mt.mountPoint, mt.err = mp, err
+	close(mt.ready)
+	m.mu.Unlock()
+	return mp, err
+}
+
+// share shares local as remote and has the server mount it; if the mount
+// fails, it stops sharing it again.
+func (m *Mounter) share(ctx context.Context, kind protocol.MountKind, remote, local string) (string, error) {
 	if err := m.srv.AddShare(remote, local); err != nil && !errors.Is(err, sharing.ErrShareExists) {
 		return "", fmt.Errorf("x2go: sharing %s: %w", local, err)
 	}
@@ -227,10 +263,6 @@ func (m *Mounter) Mount(ctx context.Context, kind protocol.MountKind, local stri
 		m.srv.RemoveShare(remote)
 		return "", err
 	}
-	m.mu.Lock()
-	m.mounts[remote] = mount{local: local, kind: kind, mountPoint: mp}
-	m.mounted = true
-	m.mu.Unlock()
 	return mp, nil
 }
 
@@ -294,7 +326,7 @@ func (m *Mounter) Unmount(ctx context.Context, local string) error {
 	if res.Status != 0 || strings.TrimSpace(res.Stderr) != "" {
 		return &protocol.ServerError{Command: "x2goumount-session", Status: res.Status, Stderr: strings.TrimSpace(res.Stderr)}
 	}
-	m.Forget(local)
+	m.forget(remote)
 	return nil
 }
 
@@ -302,10 +334,13 @@ func (m *Mounter) Unmount(ctx context.Context, local string) error {
 // unmount it (the server unmounts everything of the session when the
 // transport stops, and when the session is suspended).
 func (m *Mounter) Forget(local string) {
-	remote, err := protocol.MountablePath(local)
-	if err != nil {
-		return
+	if remote, err := protocol.MountablePath(local); err == nil {
+		m.forget(remote)
 	}
+}
+
+// forget stops sharing the directory the server knows as remote.
+func (m *Mounter) forget(remote string) {
 	m.mu.Lock()
 	delete(m.mounts, remote)
 	m.mu.Unlock()
@@ -319,7 +354,9 @@ func (m *Mounter) Mounted() map[string]string {
 	defer m.mu.Unlock()
 	out := make(map[string]string, len(m.mounts))
 	for _, mt := range m.mounts {
-		out[mt.mountPoint] = mt.local
+		if mt.isMounted() {
+			out[mt.mountPoint] = mt.local
+		}
 	}
 	return out
 }
@@ -337,6 +374,11 @@ func (m *Mounter) end(err error) {
 		m.err = err
 	}
 	m.mu.Unlock()
+	m.shutdown()
+}
+
+// shutdown closes the SFTP server and marks the transport ended, once.
+func (m *Mounter) shutdown() {
 	m.stopOnce.Do(func() {
 		m.srv.Close()
 		close(m.done)
@@ -360,7 +402,7 @@ func (m *Mounter) Stop(ctx context.Context) error {
 	var err error
 	m.mu.Lock()
 	any := m.mounted
-	m.mounts, m.mounted = map[string]mount{}, false
+	m.mounts, m.mounted = map[string]*mount{}, false
 	m.mu.Unlock()
 	select {
 	case <-m.done:
@@ -376,10 +418,7 @@ func (m *Mounter) Stop(ctx context.Context) error {
 	}
 	m.cancel()
 	<-m.served
-	m.stopOnce.Do(func() {
-		m.srv.Close()
-		close(m.done)
-	})
+	m.shutdown()
 	m.mu.Lock()
 	m.err = nil
 	m.mu.Unlock()
