@@ -143,7 +143,7 @@ func New(cfg Config) (*Watcher, error) {
 		return nil, fmt.Errorf("%w: WorkDir must be on the file system of Dir: %v", ErrConfig, err)
 	}
 	spoolfs.SweepOlder(w.opened, cfg.OpenKeep)
-	w.run = spoolfs.NewRunner(cfg.MaxJobs)
+	w.run = spoolfs.NewRunner(cfg.MaxJobs, ErrClosed)
 	return w, nil
 }
 
@@ -170,7 +170,7 @@ func (w *Watcher) Allowed(name string) (ok bool, reason string) {
 // Watcher is closed (ErrClosed), after the files it started have been
 // handled or interrupted (interrupted ones stay claimed for the next run).
 func (w *Watcher) Run(ctx context.Context) error {
-	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) }))
+	return w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) })
 }
 
 // Scan handles every file that has settled by now (see Config.SettleTime;
@@ -179,7 +179,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 // SettleTime) and waits until they are done. It returns an error only if
 // the directory cannot be read, ctx ended or the Watcher is closed.
 func (w *Watcher) Scan(ctx context.Context) error {
-	return w.closedAs(w.run.Drain(ctx, w.dispatch))
+	return w.run.Drain(ctx, w.dispatch)
 }
 
 // Close stops Run, ends running openers (SIGTERM, then SIGKILL), waits for
@@ -261,14 +261,6 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 		return nil
 	})
 	return more, err
-}
-
-// closedAs turns the runner's closed error into this package's ErrClosed.
-func (w *Watcher) closedAs(err error) error {
-	if errors.Is(err, spoolfs.ErrRunnerClosed) {
-		return ErrClosed
-	}
-	return err
 }
 
 // settled records what this pass saw of a file and reports whether it has

@@ -127,7 +127,7 @@ func New(cfg Config) (*Watcher, error) {
 		return nil, fmt.Errorf("%w: WorkDir must be on the file system of Dir: %v", ErrConfig, err)
 	}
 	spoolfs.SweepOlder(w.copies, cfg.CopyKeep)
-	w.run = spoolfs.NewRunner(cfg.MaxJobs)
+	w.run = spoolfs.NewRunner(cfg.MaxJobs, ErrClosed)
 	return w, nil
 }
 
@@ -147,7 +147,7 @@ func checkPrinter(p string) error {
 // the next Scan or Run. Problems reading the spool go to Config.OnError and
 // do not end Run.
 func (w *Watcher) Run(ctx context.Context) error {
-	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) }))
+	return w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) })
 }
 
 // Scan processes every job that is complete now (and every job abandoned
@@ -155,7 +155,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 // error only if the spool cannot be read, ctx ended or the Watcher is
 // closed; failed jobs are reported through Config.OnError.
 func (w *Watcher) Scan(ctx context.Context) error {
-	return w.closedAs(w.run.Drain(ctx, w.dispatch))
+	return w.run.Drain(ctx, w.dispatch)
 }
 
 // Close stops Run, ends the commands of running jobs (SIGTERM, then
@@ -265,14 +265,6 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 		return nil
 	})
 	return more, err
-}
-
-// closedAs turns the runner's closed error into this package's ErrClosed.
-func (w *Watcher) closedAs(err error) error {
-	if errors.Is(err, spoolfs.ErrRunnerClosed) {
-		return ErrClosed
-	}
-	return err
 }
 
 // readyNames lists the job IDs of the .ready files in dir, sorted.

@@ -2,14 +2,10 @@ package spoolfs
 
 import (
 	"context"
-	"errors"
 	"os"
 	"sync"
 	"time"
 )
-
-// ErrRunnerClosed is returned by Runner.Pass after Close.
-var ErrRunnerClosed = errors.New("spoolfs: closed")
 
 // Runner is the job bookkeeping both spool watchers share: at most a fixed
 // number of jobs at a time, each job ID at most once in this process, one
@@ -22,20 +18,24 @@ type Runner struct {
 	wg     sync.WaitGroup
 	passMu sync.Mutex
 
+	closedErr error // what Pass and Watch fail with once closed
+
 	mu     sync.Mutex
 	closed bool
 	active map[string]bool
 }
 
-// NewRunner returns a Runner for up to maxJobs concurrent jobs.
-func NewRunner(maxJobs int) *Runner {
-	r := &Runner{sem: make(chan struct{}, maxJobs), active: map[string]bool{}}
+// NewRunner returns a Runner for up to maxJobs concurrent jobs. Once it
+// is closed, Pass, Watch and Drain fail with closedErr, the watcher's own
+// "closed" error.
+func NewRunner(maxJobs int, closedErr error) *Runner {
+	r := &Runner{sem: make(chan struct{}, maxJobs), active: map[string]bool{}, closedErr: closedErr}
 	r.base, r.cancel = context.WithCancel(context.Background())
 	return r
 }
 
 // Pass runs fn, the search for and claiming of jobs, with no other pass
-// running at the same time. It fails with ErrRunnerClosed after Close.
+// running at the same time. It fails with the closed error after Close.
 func (r *Runner) Pass(fn func() error) error {
 	r.passMu.Lock()
 	defer r.passMu.Unlock()
@@ -43,7 +43,7 @@ func (r *Runner) Pass(fn func() error) error {
 	closed := r.closed
 	r.mu.Unlock()
 	if closed {
-		return ErrRunnerClosed
+		return r.closedErr
 	}
 	return fn()
 }

@@ -15,7 +15,7 @@ type Pass func(ctx context.Context, started *sync.WaitGroup) (more bool, err err
 
 // Watch runs pass at once and then every interval until ctx ends or r is
 // closed, and waits for the jobs it started before it returns ctx.Err()
-// or ErrRunnerClosed. Each pass's outcome goes to outcome: its error, or
+// or the runner's closed error. Each pass's outcome goes to outcome: its error, or
 // nil when it read the spool, so that a problem that went away can be
 // forgotten.
 func (r *Runner) Watch(ctx context.Context, interval time.Duration, pass Pass, outcome func(error)) error {
@@ -26,8 +26,8 @@ func (r *Runner) Watch(ctx context.Context, interval time.Duration, pass Pass, o
 	for {
 		_, err := pass(ctx, &jobs)
 		switch {
-		case errors.Is(err, ErrRunnerClosed):
-			return ErrRunnerClosed
+		case errors.Is(err, r.closedErr):
+			return r.closedErr
 		case ctx.Err() != nil:
 			return ctx.Err()
 		}
@@ -36,7 +36,7 @@ func (r *Runner) Watch(ctx context.Context, interval time.Duration, pass Pass, o
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-r.Closed():
-			return ErrRunnerClosed
+			return r.closedErr
 		case <-t.C:
 		}
 	}

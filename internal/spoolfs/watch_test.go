@@ -10,12 +10,15 @@ import (
 	"time"
 )
 
+// errTestClosed is what the tests' runners fail with once closed.
+var errTestClosed = errors.New("test runner closed")
+
 // TestStartEachAndDrain: with one slot, Drain runs the jobs one pass at a
 // time until none is left; a job another process holds and a job whose
 // claim fails are passed over and their slot given back; the failure is
 // reported under its ID and a started job's ID hears nil.
 func TestStartEachAndDrain(t *testing.T) {
-	r := NewRunner(1)
+	r := NewRunner(1, errTestClosed)
 	defer r.Close()
 	var mu sync.Mutex
 	done := map[string]bool{}
@@ -87,9 +90,9 @@ func TestStartEachAndDrain(t *testing.T) {
 }
 
 // TestWatchEndsOnClose: Watch reports each pass's outcome, keeps going
-// after a failing pass, and returns ErrRunnerClosed once the runner closes.
+// after a failing pass, and returns the closed error once the runner closes.
 func TestWatchEndsOnClose(t *testing.T) {
-	r := NewRunner(2)
+	r := NewRunner(2, errTestClosed)
 	var n atomic.Int32
 	var outcomes []error
 	var mu sync.Mutex
@@ -114,7 +117,7 @@ func TestWatchEndsOnClose(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	r.Close()
-	if err := <-res; !errors.Is(err, ErrRunnerClosed) {
+	if err := <-res; !errors.Is(err, errTestClosed) {
 		t.Fatalf("Watch after Close: %v", err)
 	}
 	mu.Lock()
@@ -126,7 +129,7 @@ func TestWatchEndsOnClose(t *testing.T) {
 
 // TestWatchEndsWithContext returns ctx's error.
 func TestWatchEndsWithContext(t *testing.T) {
-	r := NewRunner(1)
+	r := NewRunner(1, errTestClosed)
 	defer r.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
