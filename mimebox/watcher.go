@@ -190,26 +190,18 @@ func (w *Watcher) Close() error {
 	return nil
 }
 
-type candidate struct {
-	name    string
-	claimed bool
-}
-
 // dispatch claims the files that are ready, up to the free slots, and
 // starts their handling. more reports files left for lack of a slot.
 func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more bool, err error) {
-	err = w.run.Pass(func() error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	err = w.run.Pass(ctx, func() error {
 		now := time.Now()
 		w.openDue.Expire(now)
 
-		var cands []candidate
+		var cands []spoolfs.Candidate
 		if ents, err := os.ReadDir(w.claimed); err == nil {
 			for _, e := range ents {
 				if e.Type().IsRegular() {
-					cands = append(cands, candidate{e.Name(), true})
+					cands = append(cands, spoolfs.Candidate{Name: e.Name(), Claimed: true})
 				}
 			}
 		} else {
@@ -246,12 +238,12 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 				w.reject(name, fi, reason)
 				continue
 			}
-			cands = append(cands, candidate{name, false})
+			cands = append(cands, spoolfs.Candidate{Name: name})
 		}
 		w.forget(present)
 
-		more = spoolfs.StartEach(ctx, w.run, cands, func(c candidate) string { return c.name }, started,
-			func(c candidate) (func(context.Context), error) {
+		more = spoolfs.StartEach(ctx, w.run, cands, started,
+			func(c spoolfs.Candidate) (func(context.Context), error) {
 				f, lock, err := w.claim(c)
 				if err != nil || lock == nil {
 					return nil, err
@@ -331,11 +323,11 @@ func (w *Watcher) reject(name string, fi fs.FileInfo, reason string) {
 // claim opens and locks a file and moves it into the claimed folder
 // (unless it is there already). A nil lock and nil error mean that the
 // file is gone or another watcher holds it.
-func (w *Watcher) claim(c candidate) (File, *os.File, error) {
-	dst := filepath.Join(w.claimed, c.name)
+func (w *Watcher) claim(c spoolfs.Candidate) (File, *os.File, error) {
+	dst := filepath.Join(w.claimed, c.Name)
 	src := dst
-	if !c.claimed {
-		src = filepath.Join(w.dir, c.name)
+	if !c.Claimed {
+		src = filepath.Join(w.dir, c.Name)
 	}
 	f, err := spoolfs.OpenRegular(src)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -354,17 +346,17 @@ func (w *Watcher) claim(c candidate) (File, *os.File, error) {
 		f.Close()
 		return File{}, nil, err
 	}
-	if !c.claimed {
+	if !c.Claimed {
 		if err := spoolfs.MoveNoReplace(src, dst); err != nil {
 			f.Close()
-			return File{}, nil, fmt.Errorf("mimebox: claiming %q: %w", c.name, err)
+			return File{}, nil, fmt.Errorf("mimebox: claiming %q: %w", c.Name, err)
 		}
 		w.mu.Lock()
-		delete(w.seen, c.name)
+		delete(w.seen, c.Name)
 		w.mu.Unlock()
 	}
-	w.log.Info("MIME box file claimed", "file", c.name, "size", fi.Size(), "orphan", c.claimed)
-	return File{Name: c.name, Path: dst, Size: fi.Size()}, f, nil
+	w.log.Info("MIME box file claimed", "file", c.Name, "size", fi.Size(), "orphan", c.Claimed)
+	return File{Name: c.Name, Path: dst, Size: fi.Size()}, f, nil
 }
 
 // safeName splits an offered file name into a sanitised stem and

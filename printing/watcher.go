@@ -221,27 +221,17 @@ func readLimited(path string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, maxReadySize+1))
 }
 
-// candidate is a job found by a pass: a .ready file in the spool, or a
-// claimed one nobody holds.
-type candidate struct {
-	id      string
-	claimed bool
-}
-
 // dispatch claims the jobs it finds, up to the free job slots, and starts a
 // goroutine for each, counted in started. more reports that jobs were left
 // for lack of a free slot.
 func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more bool, err error) {
-	err = w.run.Pass(func() error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	err = w.run.Pass(ctx, func() error {
 		w.copyDue.Expire(time.Now())
 
-		var cands []candidate
+		var cands []spoolfs.Candidate
 		if names, err := readyNames(w.claimed); err == nil {
 			for _, id := range names {
-				cands = append(cands, candidate{id, true})
+				cands = append(cands, spoolfs.Candidate{Name: id, Claimed: true})
 			}
 		} else {
 			w.report("claimed", err)
@@ -251,11 +241,11 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 			return fmt.Errorf("printing: reading spool: %w", err)
 		}
 		for _, id := range names {
-			cands = append(cands, candidate{id, false})
+			cands = append(cands, spoolfs.Candidate{Name: id})
 		}
 
-		more = spoolfs.StartEach(ctx, w.run, cands, func(c candidate) string { return c.id }, started,
-			func(c candidate) (func(context.Context), error) {
+		more = spoolfs.StartEach(ctx, w.run, cands, started,
+			func(c spoolfs.Candidate) (func(context.Context), error) {
 				job, lock, err := w.claim(c)
 				if err != nil || lock == nil {
 					return nil, err
@@ -287,18 +277,18 @@ func readyNames(dir string) ([]string, error) {
 // to it. A nil lock and nil error mean that the job is gone or another
 // watcher holds it. A malformed job is moved to the failed folder and
 // returned as a *JobError.
-func (w *Watcher) claim(c candidate) (Job, *os.File, error) {
-	marker := filepath.Join(w.claimed, c.id+ReadySuffix)
+func (w *Watcher) claim(c spoolfs.Candidate) (Job, *os.File, error) {
+	marker := filepath.Join(w.claimed, c.Name+ReadySuffix)
 	src := marker
-	if !c.claimed {
-		src = filepath.Join(w.dir, c.id+ReadySuffix)
+	if !c.Claimed {
+		src = filepath.Join(w.dir, c.Name+ReadySuffix)
 	}
 	f, err := spoolfs.OpenRegular(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Job{}, nil, nil
 	}
 	if err != nil {
-		return Job{}, nil, &JobError{Job: Job{ID: c.id}, Err: fmt.Errorf("%w: %v", ErrInvalidJob, err)}
+		return Job{}, nil, &JobError{Job: Job{ID: c.Name}, Err: fmt.Errorf("%w: %v", ErrInvalidJob, err)}
 	}
 	ok, err := spoolfs.TryLock(f)
 	if err != nil || !ok || !spoolfs.StillNamed(f, src) {
@@ -310,14 +300,14 @@ func (w *Watcher) claim(c candidate) (Job, *os.File, error) {
 		f.Close()
 		return Job{}, nil, err
 	}
-	if !c.claimed {
+	if !c.Claimed {
 		if err := spoolfs.MoveNoReplace(src, marker); err != nil {
 			f.Close()
-			return Job{}, nil, fmt.Errorf("printing: claiming job %q: %w", c.id, err)
+			return Job{}, nil, fmt.Errorf("printing: claiming job %q: %w", c.Name, err)
 		}
 	}
 
-	job := Job{ID: c.id, PDF: filepath.Join(w.claimed, c.id)}
+	job := Job{ID: c.Name, PDF: filepath.Join(w.claimed, c.Name)}
 	pdfName, title, perr := ParseReady(content)
 	job.Title = title
 	if perr == nil {
@@ -328,7 +318,7 @@ func (w *Watcher) claim(c candidate) (Job, *os.File, error) {
 		f.Close()
 		return Job{}, nil, &JobError{Job: job, Err: perr}
 	}
-	w.log.Info("print job claimed", "job", job.ID, "title", job.Title, "orphan", c.claimed)
+	w.log.Info("print job claimed", "job", job.ID, "title", job.Title, "orphan", c.Claimed)
 	return job, f, nil
 }
 

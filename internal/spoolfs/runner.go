@@ -35,8 +35,9 @@ func NewRunner(maxJobs int, closedErr error) *Runner {
 }
 
 // Pass runs fn, the search for and claiming of jobs, with no other pass
-// running at the same time. It fails with the closed error after Close.
-func (r *Runner) Pass(fn func() error) error {
+// running at the same time. It fails with the closed error after Close,
+// and with ctx.Err() once ctx has ended, without running fn.
+func (r *Runner) Pass(ctx context.Context, fn func() error) error {
 	r.passMu.Lock()
 	defer r.passMu.Unlock()
 	r.mu.Lock()
@@ -44,6 +45,9 @@ func (r *Runner) Pass(fn func() error) error {
 	r.mu.Unlock()
 	if closed {
 		return r.closedErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return fn()
 }

@@ -26,13 +26,13 @@ func TestStartEachAndDrain(t *testing.T) {
 	passes := 0
 	pass := func(ctx context.Context, started *sync.WaitGroup) (bool, error) {
 		var more bool
-		err := r.Pass(func() error {
+		err := r.Pass(ctx, func() error {
 			passes++
-			var todo []string
+			var todo []Candidate
 			mu.Lock()
 			for _, id := range []string{"held", "broken", "a", "b", "c"} {
 				if !done[id] {
-					todo = append(todo, id)
+					todo = append(todo, Candidate{Name: id})
 				}
 			}
 			mu.Unlock()
@@ -40,8 +40,9 @@ func TestStartEachAndDrain(t *testing.T) {
 			// the next candidate finds no slot whatever the timing.
 			gate := make(chan struct{})
 			defer close(gate)
-			more = StartEach(ctx, r, todo, func(s string) string { return s }, started,
-				func(id string) (func(context.Context), error) {
+			more = StartEach(ctx, r, todo, started,
+				func(c Candidate) (func(context.Context), error) {
+					id := c.Name
 					switch id {
 					case "held":
 						return nil, nil
@@ -98,7 +99,7 @@ func TestWatchEndsOnClose(t *testing.T) {
 	var mu sync.Mutex
 	fail := errors.New("spool unreadable")
 	pass := func(ctx context.Context, started *sync.WaitGroup) (bool, error) {
-		return false, r.Pass(func() error {
+		return false, r.Pass(ctx, func() error {
 			if n.Add(1) == 1 {
 				return fail
 			}
