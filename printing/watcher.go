@@ -51,19 +51,9 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: Dir is required", ErrConfig)
 	}
-	dir, err := filepath.Abs(cfg.Dir)
+	dir, work, err := spoolfs.WorkDirs(cfg.Dir, cfg.WorkDir, "spool")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-	}
-	work := cfg.WorkDir
-	if work == "" {
-		work = dir + ".work"
-	}
-	if work, err = filepath.Abs(work); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-	}
-	if work == dir || strings.HasPrefix(work, dir+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%w: WorkDir must not be inside the shared spool %s", ErrConfig, dir)
 	}
 	if cfg.Action == ActionDefault {
 		cfg.Action = PDFView
@@ -118,13 +108,8 @@ func New(cfg Config) (*Watcher, error) {
 	if w.saveDir, err = spoolfs.ExpandHome(save); err != nil {
 		return nil, fmt.Errorf("%w: SaveDir: %v", ErrConfig, err)
 	}
-	for _, d := range []string{dir, w.claimed, w.failed, w.copies} {
-		if err := spoolfs.EnsureDir(d); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-		}
-	}
-	if err := spoolfs.SameFileSystem(dir, w.claimed); err != nil {
-		return nil, fmt.Errorf("%w: WorkDir must be on the file system of Dir: %v", ErrConfig, err)
+	if err := spoolfs.MakeDirs(dir, w.claimed, w.failed, w.copies); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	spoolfs.SweepOlder(w.copies, cfg.CopyKeep)
 	w.run = spoolfs.NewRunner(cfg.MaxJobs, ErrClosed)

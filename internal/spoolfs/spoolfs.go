@@ -310,6 +310,42 @@ func SanitizeExt(ext string) string {
 	return "." + s
 }
 
+// WorkDirs resolves a watcher's spool directory dir and its work directory
+// work (empty: dir+".work") to absolute paths. The work directory must not
+// lie inside the spool, which the server writes to; noun names the spool
+// in that error ("spool", "MIME box"). Nothing is created yet: see
+// MakeDirs.
+func WorkDirs(dir, work, noun string) (absDir, absWork string, err error) {
+	if absDir, err = filepath.Abs(dir); err != nil {
+		return "", "", err
+	}
+	if work == "" {
+		work = absDir + ".work"
+	}
+	if absWork, err = filepath.Abs(work); err != nil {
+		return "", "", err
+	}
+	if absWork == absDir || strings.HasPrefix(absWork, absDir+string(filepath.Separator)) {
+		return "", "", fmt.Errorf("WorkDir must not be inside the shared %s %s", noun, absDir)
+	}
+	return absDir, absWork, nil
+}
+
+// MakeDirs creates the spool directory dir and the work folders sub as
+// EnsureDir does, and checks that files can be renamed from dir into the
+// first of sub, as the watchers' claims do.
+func MakeDirs(dir string, sub ...string) error {
+	for _, d := range append([]string{dir}, sub...) {
+		if err := EnsureDir(d); err != nil {
+			return err
+		}
+	}
+	if err := SameFileSystem(dir, sub[0]); err != nil {
+		return fmt.Errorf("WorkDir must be on the file system of Dir: %v", err)
+	}
+	return nil
+}
+
 // SameFileSystem checks that a file can be renamed from dir into other,
 // which the watchers' claims rely on.
 func SameFileSystem(dir, other string) error {
