@@ -321,9 +321,7 @@ func (w *Watcher) claim(c spoolfs.Candidate) (File, *os.File, error) {
 	if err != nil {
 		return File{}, nil, err
 	}
-	ok, err := spoolfs.TryLock(f)
-	if err != nil || !ok || !spoolfs.StillNamed(f, src) {
-		f.Close()
+	if held, err := spoolfs.Hold(f, src); !held {
 		return File{}, nil, err
 	}
 	fi, err := f.Stat()

@@ -275,9 +275,7 @@ func (w *Watcher) claim(c spoolfs.Candidate) (Job, *os.File, error) {
 	if err != nil {
 		return Job{}, nil, &JobError{Job: Job{ID: c.Name}, Err: fmt.Errorf("%w: %v", ErrInvalidJob, err)}
 	}
-	ok, err := spoolfs.TryLock(f)
-	if err != nil || !ok || !spoolfs.StillNamed(f, src) {
-		f.Close()
+	if held, err := spoolfs.Hold(f, src); !held {
 		return Job{}, nil, err
 	}
 	content, err := io.ReadAll(io.LimitReader(f, maxReadySize+1))

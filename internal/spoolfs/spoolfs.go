@@ -253,6 +253,20 @@ func StillNamed(f *os.File, path string) bool {
 	return os.SameFile(a, b)
 }
 
+// Hold locks f, just opened from path, for a claim (TryLock) and checks
+// that path still names it, so that a file renamed or replaced meanwhile
+// is left alone. When f is not held it is closed: held is false with a nil
+// error when another process holds the file or it moved on, and with the
+// lock's error when locking failed.
+func Hold(f *os.File, path string) (held bool, err error) {
+	ok, err := TryLock(f)
+	if err != nil || !ok || !StillNamed(f, path) {
+		f.Close()
+		return false, err
+	}
+	return true, nil
+}
+
 // EnsureDir creates dir (and parents) with mode 0700 if it is missing and
 // checks that it is a directory and not a symlink.
 func EnsureDir(dir string) error {
