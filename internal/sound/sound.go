@@ -22,7 +22,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -31,6 +30,7 @@ import (
 	"time"
 
 	"github.com/x2go-go/x2go/internal/service"
+	"github.com/x2go-go/x2go/internal/tunnel"
 	"github.com/x2go-go/x2go/protocol"
 	"github.com/x2go-go/x2go/sshconn"
 )
@@ -346,29 +346,5 @@ func (f *Forward) serve(remote net.Conn) {
 	f.mu.Lock()
 	f.served++
 	f.mu.Unlock()
-	pipe(remote, local)
-}
-
-type closeWriter interface{ CloseWrite() error }
-
-// pipe copies both ways until both directions have ended. The end of one
-// direction is passed on as a half-close where the connection has one;
-// an error in either closes both.
-func pipe(a, b net.Conn) {
-	var wg sync.WaitGroup
-	cp := func(dst, src net.Conn) {
-		_, err := io.Copy(dst, src)
-		cw, ok := dst.(closeWriter)
-		if err != nil || !ok || cw.CloseWrite() != nil {
-			_ = a.Close()
-			_ = b.Close()
-		}
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		cp(b, a)
-	}()
-	cp(a, b)
-	wg.Wait()
+	tunnel.Pipe(remote, local, f.log)
 }
