@@ -168,10 +168,9 @@ func CopyUnique(src, dir, stem, ext string, perm fs.FileMode) (string, error) {
 func MoveUnique(src, dir, stem, ext string, perm fs.FileMode) (string, error) {
 	for n := 0; n < maxUnique; n++ {
 		p := filepath.Join(dir, candidate(stem, ext, n))
-		err := os.Link(src, p)
-		if err == nil {
-			if err := os.Remove(src); err != nil {
-				os.Remove(p)
+		linked, err := linkMove(src, p)
+		if linked {
+			if err != nil {
 				return "", err
 			}
 			return p, nil
@@ -193,18 +192,26 @@ func MoveUnique(src, dir, stem, ext string, perm fs.FileMode) (string, error) {
 	return "", fmt.Errorf("%w: %s%s in %s", ErrNoFreeName, stem, ext, dir)
 }
 
+// linkMove moves src to dst by a hard link and the removal of src, taking
+// the link back if src cannot be removed. linked is false when no link
+// was made; err then is the link's error, matching fs.ErrExist if dst
+// exists.
+func linkMove(src, dst string) (linked bool, err error) {
+	if err := os.Link(src, dst); err != nil {
+		return false, err
+	}
+	if err := os.Remove(src); err != nil {
+		os.Remove(dst)
+		return true, err
+	}
+	return true, nil
+}
+
 // MoveNoReplace renames src to dst, failing with an error matching
 // fs.ErrExist if dst exists. Both must be on the same file system.
 func MoveNoReplace(src, dst string) error {
-	err := os.Link(src, dst)
-	switch {
-	case err == nil:
-		if err := os.Remove(src); err != nil {
-			os.Remove(dst)
-			return err
-		}
-		return nil
-	case errors.Is(err, fs.ErrExist):
+	linked, err := linkMove(src, dst)
+	if linked || errors.Is(err, fs.ErrExist) {
 		return err
 	}
 	// No hard links here: check, then rename (a small window remains).
