@@ -33,7 +33,6 @@ type Watcher struct {
 	opened  string
 	failed  string
 	saveDir string
-	opener  []string
 	allow   []string        // upper-case suffixes ".EXT"
 	deny    map[string]bool // upper-case extensions
 	log     *slog.Logger
@@ -86,20 +85,19 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.MaxJobs == 0 {
 		cfg.MaxJobs = DefaultMaxJobs
 	}
+	if len(cfg.Opener) == 0 {
+		cfg.Opener = []string{DefaultOpener}
+	}
 	w := &Watcher{
 		cfg:     cfg,
 		dir:     dir,
 		claimed: filepath.Join(work, claimedDir),
 		opened:  filepath.Join(work, openedDir),
 		failed:  filepath.Join(work, failedDir),
-		opener:  cfg.Opener,
 		deny:    map[string]bool{},
 		log:     cfg.Logger,
 		seen:    map[string]observation{},
 		kept:    map[string]observation{},
-	}
-	if len(w.opener) == 0 {
-		w.opener = []string{DefaultOpener}
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -399,7 +397,7 @@ func (w *Watcher) perform(ctx context.Context, f *File) (Result, error) {
 		return res, nil
 	}
 
-	argv := w.opener
+	argv := w.cfg.Opener
 	if res.Action == OpenWith {
 		if w.cfg.OpenWith == nil {
 			w.log.Warn("OPENWITH without a chooser; opening with the default opener", "file", f.Name)

@@ -29,15 +29,13 @@ const (
 // (polling) or Scan (one pass), and stop it with Close. Its methods may be
 // called from several goroutines.
 type Watcher struct {
-	cfg      Config
-	dir      string
-	claimed  string
-	failed   string
-	copies   string
-	saveDir  string
-	viewer   []string
-	printCmd []string
-	log      *slog.Logger
+	cfg     Config
+	dir     string
+	claimed string
+	failed  string
+	copies  string
+	saveDir string
+	log     *slog.Logger
 
 	run      *spoolfs.Runner
 	reported spoolfs.Reporter
@@ -82,21 +80,19 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.LP == "" {
 		cfg.LP = DefaultLP
 	}
+	if len(cfg.Viewer) == 0 {
+		cfg.Viewer = []string{DefaultViewer}
+	}
+	if len(cfg.PrintCommand) == 0 {
+		cfg.PrintCommand = []string{DefaultPrintCommand}
+	}
 	w := &Watcher{
-		cfg:      cfg,
-		dir:      dir,
-		claimed:  filepath.Join(work, claimedDir),
-		failed:   filepath.Join(work, failedDir),
-		copies:   filepath.Join(work, copiesDir),
-		viewer:   cfg.Viewer,
-		printCmd: cfg.PrintCommand,
-		log:      cfg.Logger,
-	}
-	if len(w.viewer) == 0 {
-		w.viewer = []string{DefaultViewer}
-	}
-	if len(w.printCmd) == 0 {
-		w.printCmd = []string{DefaultPrintCommand}
+		cfg:     cfg,
+		dir:     dir,
+		claimed: filepath.Join(work, claimedDir),
+		failed:  filepath.Join(work, failedDir),
+		copies:  filepath.Join(work, copiesDir),
+		log:     cfg.Logger,
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
