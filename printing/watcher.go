@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -182,8 +181,11 @@ func (w *Watcher) Failed() ([]Job, error) {
 			continue
 		}
 		job := Job{ID: id}
-		if b, err := readLimited(filepath.Join(w.failed, e.Name())); err == nil {
-			_, job.Title, _ = ParseReady(b)
+		if f, err := spoolfs.OpenRegular(filepath.Join(w.failed, e.Name())); err == nil {
+			if b, err := readReady(f); err == nil {
+				_, job.Title, _ = ParseReady(b)
+			}
+			f.Close()
 		}
 		if _, err := os.Lstat(filepath.Join(w.failed, id)); err == nil {
 			job.PDF = filepath.Join(w.failed, id)
@@ -191,15 +193,6 @@ func (w *Watcher) Failed() ([]Job, error) {
 		jobs = append(jobs, job)
 	}
 	return jobs, nil
-}
-
-func readLimited(path string) ([]byte, error) {
-	f, err := spoolfs.OpenRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxReadySize+1))
 }
 
 // dispatch claims the jobs it finds, up to the free job slots, and starts a
@@ -274,7 +267,7 @@ func (w *Watcher) claim(c spoolfs.Candidate) (Job, *os.File, error) {
 	if held, err := spoolfs.Hold(f, src); !held {
 		return Job{}, nil, err
 	}
-	content, err := io.ReadAll(io.LimitReader(f, maxReadySize+1))
+	content, err := readReady(f)
 	if err != nil {
 		f.Close()
 		return Job{}, nil, err
