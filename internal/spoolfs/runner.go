@@ -132,11 +132,12 @@ type Reporter struct {
 // fine again: its last error is forgotten, so that it is reported anew if
 // it comes back.
 func (r *Reporter) Report(key string, err error, fn func(error)) bool {
+	r.mu.Lock()
 	if err == nil {
-		r.Clear(key)
+		delete(r.last, key)
+		r.mu.Unlock()
 		return false
 	}
-	r.mu.Lock()
 	if r.last == nil {
 		r.last = map[string]string{}
 	}
@@ -150,13 +151,6 @@ func (r *Reporter) Report(key string, err error, fn func(error)) bool {
 		fn(err)
 	}
 	return true
-}
-
-// Clear forgets the last error for key.
-func (r *Reporter) Clear(key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.last, key)
 }
 
 // Expiry deletes files once their time is up: the copies handed to
