@@ -33,7 +33,6 @@ type Watcher struct {
 	opened  string
 	failed  string
 	saveDir string
-	opener  []string
 	allow   []string        // upper-case suffixes ".EXT"
 	deny    map[string]bool // upper-case extensions
 	log     *slog.Logger
@@ -61,19 +60,9 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: Dir is required", ErrConfig)
 	}
-	dir, err := filepath.Abs(cfg.Dir)
+	dir, work, err := spoolfs.WorkDirs(cfg.Dir, cfg.WorkDir, "MIME box")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-	}
-	work := cfg.WorkDir
-	if work == "" {
-		work = dir + ".work"
-	}
-	if work, err = filepath.Abs(work); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-	}
-	if work == dir || strings.HasPrefix(work, dir+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%w: WorkDir must not be inside the shared MIME box %s", ErrConfig, dir)
 	}
 	if cfg.Action == ActionDefault {
 		cfg.Action = SaveAs
@@ -96,20 +85,19 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.MaxJobs == 0 {
 		cfg.MaxJobs = DefaultMaxJobs
 	}
+	if len(cfg.Opener) == 0 {
+		cfg.Opener = []string{DefaultOpener}
+	}
 	w := &Watcher{
 		cfg:     cfg,
 		dir:     dir,
 		claimed: filepath.Join(work, claimedDir),
 		opened:  filepath.Join(work, openedDir),
 		failed:  filepath.Join(work, failedDir),
-		opener:  cfg.Opener,
 		deny:    map[string]bool{},
 		log:     cfg.Logger,
 		seen:    map[string]observation{},
 		kept:    map[string]observation{},
-	}
-	if len(w.opener) == 0 {
-		w.opener = []string{DefaultOpener}
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -134,16 +122,11 @@ func New(cfg Config) (*Watcher, error) {
 	if w.saveDir, err = spoolfs.ExpandHome(save); err != nil {
 		return nil, fmt.Errorf("%w: SaveDir: %v", ErrConfig, err)
 	}
-	for _, d := range []string{dir, w.claimed, w.opened, w.failed} {
-		if err := spoolfs.EnsureDir(d); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-		}
-	}
-	if err := spoolfs.SameFileSystem(dir, w.claimed); err != nil {
-		return nil, fmt.Errorf("%w: WorkDir must be on the file system of Dir: %v", ErrConfig, err)
+	if err := spoolfs.MakeDirs(dir, w.claimed, w.opened, w.failed); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	spoolfs.SweepOlder(w.opened, cfg.OpenKeep)
-	w.run = spoolfs.NewRunner(cfg.MaxJobs)
+	w.run = spoolfs.NewRunner(cfg.MaxJobs, ErrClosed)
 	return w, nil
 }
 
@@ -170,7 +153,7 @@ func (w *Watcher) Allowed(name string) (ok bool, reason string) {
 // Watcher is closed (ErrClosed), after the files it started have been
 // handled or interrupted (interrupted ones stay claimed for the next run).
 func (w *Watcher) Run(ctx context.Context) error {
-	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) }))
+	return w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) })
 }
 
 // Scan handles every file that has settled by now (see Config.SettleTime;
@@ -179,7 +162,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 // SettleTime) and waits until they are done. It returns an error only if
 // the directory cannot be read, ctx ended or the Watcher is closed.
 func (w *Watcher) Scan(ctx context.Context) error {
-	return w.closedAs(w.run.Drain(ctx, w.dispatch))
+	return w.run.Drain(ctx, w.dispatch)
 }
 
 // Close stops Run, ends running openers (SIGTERM, then SIGKILL), waits for
@@ -190,26 +173,18 @@ func (w *Watcher) Close() error {
 	return nil
 }
 
-type candidate struct {
-	name    string
-	claimed bool
-}
-
 // dispatch claims the files that are ready, up to the free slots, and
 // starts their handling. more reports files left for lack of a slot.
 func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more bool, err error) {
-	err = w.run.Pass(func() error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	err = w.run.Pass(ctx, func() error {
 		now := time.Now()
 		w.openDue.Expire(now)
 
-		var cands []candidate
+		var cands []spoolfs.Candidate
 		if ents, err := os.ReadDir(w.claimed); err == nil {
 			for _, e := range ents {
 				if e.Type().IsRegular() {
-					cands = append(cands, candidate{e.Name(), true})
+					cands = append(cands, spoolfs.Candidate{Name: e.Name(), Claimed: true})
 				}
 			}
 		} else {
@@ -246,12 +221,12 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 				w.reject(name, fi, reason)
 				continue
 			}
-			cands = append(cands, candidate{name, false})
+			cands = append(cands, spoolfs.Candidate{Name: name})
 		}
 		w.forget(present)
 
-		more = spoolfs.StartEach(ctx, w.run, cands, func(c candidate) string { return c.name }, started,
-			func(c candidate) (func(context.Context), error) {
+		more = spoolfs.StartEach(ctx, w.run, cands, started,
+			func(c spoolfs.Candidate) (func(context.Context), error) {
 				f, lock, err := w.claim(c)
 				if err != nil || lock == nil {
 					return nil, err
@@ -261,14 +236,6 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 		return nil
 	})
 	return more, err
-}
-
-// closedAs turns the runner's closed error into this package's ErrClosed.
-func (w *Watcher) closedAs(err error) error {
-	if errors.Is(err, spoolfs.ErrRunnerClosed) {
-		return ErrClosed
-	}
-	return err
 }
 
 // settled records what this pass saw of a file and reports whether it has
@@ -339,11 +306,11 @@ func (w *Watcher) reject(name string, fi fs.FileInfo, reason string) {
 // claim opens and locks a file and moves it into the claimed folder
 // (unless it is there already). A nil lock and nil error mean that the
 // file is gone or another watcher holds it.
-func (w *Watcher) claim(c candidate) (File, *os.File, error) {
-	dst := filepath.Join(w.claimed, c.name)
+func (w *Watcher) claim(c spoolfs.Candidate) (File, *os.File, error) {
+	dst := filepath.Join(w.claimed, c.Name)
 	src := dst
-	if !c.claimed {
-		src = filepath.Join(w.dir, c.name)
+	if !c.Claimed {
+		src = filepath.Join(w.dir, c.Name)
 	}
 	f, err := spoolfs.OpenRegular(src)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -352,9 +319,7 @@ func (w *Watcher) claim(c candidate) (File, *os.File, error) {
 	if err != nil {
 		return File{}, nil, err
 	}
-	ok, err := spoolfs.TryLock(f)
-	if err != nil || !ok || !spoolfs.StillNamed(f, src) {
-		f.Close()
+	if held, err := spoolfs.Hold(f, src); !held {
 		return File{}, nil, err
 	}
 	fi, err := f.Stat()
@@ -362,17 +327,17 @@ func (w *Watcher) claim(c candidate) (File, *os.File, error) {
 		f.Close()
 		return File{}, nil, err
 	}
-	if !c.claimed {
+	if !c.Claimed {
 		if err := spoolfs.MoveNoReplace(src, dst); err != nil {
 			f.Close()
-			return File{}, nil, fmt.Errorf("mimebox: claiming %q: %w", c.name, err)
+			return File{}, nil, fmt.Errorf("mimebox: claiming %q: %w", c.Name, err)
 		}
 		w.mu.Lock()
-		delete(w.seen, c.name)
+		delete(w.seen, c.Name)
 		w.mu.Unlock()
 	}
-	w.log.Info("MIME box file claimed", "file", c.name, "size", fi.Size(), "orphan", c.claimed)
-	return File{Name: c.name, Path: dst, Size: fi.Size()}, f, nil
+	w.log.Info("MIME box file claimed", "file", c.Name, "size", fi.Size(), "orphan", c.Claimed)
+	return File{Name: c.Name, Path: dst, Size: fi.Size()}, f, nil
 }
 
 // safeName splits an offered file name into a sanitised stem and
@@ -432,7 +397,7 @@ func (w *Watcher) perform(ctx context.Context, f *File) (Result, error) {
 		return res, nil
 	}
 
-	argv := w.opener
+	argv := w.cfg.Opener
 	if res.Action == OpenWith {
 		if w.cfg.OpenWith == nil {
 			w.log.Warn("OPENWITH without a chooser; opening with the default opener", "file", f.Name)

@@ -77,7 +77,7 @@ func (w *Watcher) perform(ctx context.Context, job Job) (Result, error) {
 		}
 		argv = append(argv, "-t", jobName(job.Title), cp)
 	case PrintCmd:
-		argv = append(append([]string(nil), w.printCmd...), cp)
+		argv = append(append([]string(nil), w.cfg.PrintCommand...), cp)
 	}
 	w.log.Debug("running print command", "job", job.ID, "argv", argv)
 	if err := spoolfs.Run(ctx, argv, w.cfg.Env); err != nil {
@@ -91,7 +91,7 @@ func (w *Watcher) perform(ctx context.Context, job Job) (Result, error) {
 // viewerArgv is the configured viewer, or xdg-open if the configured
 // viewer's program is not installed (python-x2go falls back the same way).
 func (w *Watcher) viewerArgv() []string {
-	argv := append([]string(nil), w.viewer...)
+	argv := append([]string(nil), w.cfg.Viewer...)
 	if argv[0] != DefaultViewer {
 		if _, err := exec.LookPath(argv[0]); err != nil {
 			w.log.Warn("PDF viewer not found, using "+DefaultViewer, "viewer", argv[0])

@@ -2,6 +2,7 @@ package printing
 
 import (
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -11,6 +12,12 @@ const ReadySuffix = ".ready"
 // maxReadySize bounds how much of a .ready file is read; x2goprint writes a
 // file name and one title line.
 const maxReadySize = 64 << 10
+
+// readReady reads a .ready file from r: at most one byte more than
+// maxReadySize, which is enough for ParseReady to refuse a larger one.
+func readReady(r io.Reader) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, maxReadySize+1))
+}
 
 // ParseReady parses the content of a .ready file as x2goprint writes it:
 // the PDF's file name, "\n", the job title (no newline after it, unless the

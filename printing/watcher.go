@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -29,15 +28,13 @@ const (
 // (polling) or Scan (one pass), and stop it with Close. Its methods may be
 // called from several goroutines.
 type Watcher struct {
-	cfg      Config
-	dir      string
-	claimed  string
-	failed   string
-	copies   string
-	saveDir  string
-	viewer   []string
-	printCmd []string
-	log      *slog.Logger
+	cfg     Config
+	dir     string
+	claimed string
+	failed  string
+	copies  string
+	saveDir string
+	log     *slog.Logger
 
 	run      *spoolfs.Runner
 	reported spoolfs.Reporter
@@ -51,19 +48,9 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: Dir is required", ErrConfig)
 	}
-	dir, err := filepath.Abs(cfg.Dir)
+	dir, work, err := spoolfs.WorkDirs(cfg.Dir, cfg.WorkDir, "spool")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-	}
-	work := cfg.WorkDir
-	if work == "" {
-		work = dir + ".work"
-	}
-	if work, err = filepath.Abs(work); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-	}
-	if work == dir || strings.HasPrefix(work, dir+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%w: WorkDir must not be inside the shared spool %s", ErrConfig, dir)
 	}
 	if cfg.Action == ActionDefault {
 		cfg.Action = PDFView
@@ -92,21 +79,19 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.LP == "" {
 		cfg.LP = DefaultLP
 	}
+	if len(cfg.Viewer) == 0 {
+		cfg.Viewer = []string{DefaultViewer}
+	}
+	if len(cfg.PrintCommand) == 0 {
+		cfg.PrintCommand = []string{DefaultPrintCommand}
+	}
 	w := &Watcher{
-		cfg:      cfg,
-		dir:      dir,
-		claimed:  filepath.Join(work, claimedDir),
-		failed:   filepath.Join(work, failedDir),
-		copies:   filepath.Join(work, copiesDir),
-		viewer:   cfg.Viewer,
-		printCmd: cfg.PrintCommand,
-		log:      cfg.Logger,
-	}
-	if len(w.viewer) == 0 {
-		w.viewer = []string{DefaultViewer}
-	}
-	if len(w.printCmd) == 0 {
-		w.printCmd = []string{DefaultPrintCommand}
+		cfg:     cfg,
+		dir:     dir,
+		claimed: filepath.Join(work, claimedDir),
+		failed:  filepath.Join(work, failedDir),
+		copies:  filepath.Join(work, copiesDir),
+		log:     cfg.Logger,
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -118,16 +103,11 @@ func New(cfg Config) (*Watcher, error) {
 	if w.saveDir, err = spoolfs.ExpandHome(save); err != nil {
 		return nil, fmt.Errorf("%w: SaveDir: %v", ErrConfig, err)
 	}
-	for _, d := range []string{dir, w.claimed, w.failed, w.copies} {
-		if err := spoolfs.EnsureDir(d); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-		}
-	}
-	if err := spoolfs.SameFileSystem(dir, w.claimed); err != nil {
-		return nil, fmt.Errorf("%w: WorkDir must be on the file system of Dir: %v", ErrConfig, err)
+	if err := spoolfs.MakeDirs(dir, w.claimed, w.failed, w.copies); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	spoolfs.SweepOlder(w.copies, cfg.CopyKeep)
-	w.run = spoolfs.NewRunner(cfg.MaxJobs)
+	w.run = spoolfs.NewRunner(cfg.MaxJobs, ErrClosed)
 	return w, nil
 }
 
@@ -147,7 +127,7 @@ func checkPrinter(p string) error {
 // the next Scan or Run. Problems reading the spool go to Config.OnError and
 // do not end Run.
 func (w *Watcher) Run(ctx context.Context) error {
-	return w.closedAs(w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) }))
+	return w.run.Watch(ctx, w.cfg.Interval, w.dispatch, func(err error) { w.report("", err) })
 }
 
 // Scan processes every job that is complete now (and every job abandoned
@@ -155,7 +135,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 // error only if the spool cannot be read, ctx ended or the Watcher is
 // closed; failed jobs are reported through Config.OnError.
 func (w *Watcher) Scan(ctx context.Context) error {
-	return w.closedAs(w.run.Drain(ctx, w.dispatch))
+	return w.run.Drain(ctx, w.dispatch)
 }
 
 // Close stops Run, ends the commands of running jobs (SIGTERM, then
@@ -201,8 +181,11 @@ func (w *Watcher) Failed() ([]Job, error) {
 			continue
 		}
 		job := Job{ID: id}
-		if b, err := readLimited(filepath.Join(w.failed, e.Name())); err == nil {
-			_, job.Title, _ = ParseReady(b)
+		if f, err := spoolfs.OpenRegular(filepath.Join(w.failed, e.Name())); err == nil {
+			if b, err := readReady(f); err == nil {
+				_, job.Title, _ = ParseReady(b)
+			}
+			f.Close()
 		}
 		if _, err := os.Lstat(filepath.Join(w.failed, id)); err == nil {
 			job.PDF = filepath.Join(w.failed, id)
@@ -212,36 +195,17 @@ func (w *Watcher) Failed() ([]Job, error) {
 	return jobs, nil
 }
 
-func readLimited(path string) ([]byte, error) {
-	f, err := spoolfs.OpenRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxReadySize+1))
-}
-
-// candidate is a job found by a pass: a .ready file in the spool, or a
-// claimed one nobody holds.
-type candidate struct {
-	id      string
-	claimed bool
-}
-
 // dispatch claims the jobs it finds, up to the free job slots, and starts a
 // goroutine for each, counted in started. more reports that jobs were left
 // for lack of a free slot.
 func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more bool, err error) {
-	err = w.run.Pass(func() error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	err = w.run.Pass(ctx, func() error {
 		w.copyDue.Expire(time.Now())
 
-		var cands []candidate
+		var cands []spoolfs.Candidate
 		if names, err := readyNames(w.claimed); err == nil {
 			for _, id := range names {
-				cands = append(cands, candidate{id, true})
+				cands = append(cands, spoolfs.Candidate{Name: id, Claimed: true})
 			}
 		} else {
 			w.report("claimed", err)
@@ -251,11 +215,11 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 			return fmt.Errorf("printing: reading spool: %w", err)
 		}
 		for _, id := range names {
-			cands = append(cands, candidate{id, false})
+			cands = append(cands, spoolfs.Candidate{Name: id})
 		}
 
-		more = spoolfs.StartEach(ctx, w.run, cands, func(c candidate) string { return c.id }, started,
-			func(c candidate) (func(context.Context), error) {
+		more = spoolfs.StartEach(ctx, w.run, cands, started,
+			func(c spoolfs.Candidate) (func(context.Context), error) {
 				job, lock, err := w.claim(c)
 				if err != nil || lock == nil {
 					return nil, err
@@ -265,14 +229,6 @@ func (w *Watcher) dispatch(ctx context.Context, started *sync.WaitGroup) (more b
 		return nil
 	})
 	return more, err
-}
-
-// closedAs turns the runner's closed error into this package's ErrClosed.
-func (w *Watcher) closedAs(err error) error {
-	if errors.Is(err, spoolfs.ErrRunnerClosed) {
-		return ErrClosed
-	}
-	return err
 }
 
 // readyNames lists the job IDs of the .ready files in dir, sorted.
@@ -295,37 +251,35 @@ func readyNames(dir string) ([]string, error) {
 // to it. A nil lock and nil error mean that the job is gone or another
 // watcher holds it. A malformed job is moved to the failed folder and
 // returned as a *JobError.
-func (w *Watcher) claim(c candidate) (Job, *os.File, error) {
-	marker := filepath.Join(w.claimed, c.id+ReadySuffix)
+func (w *Watcher) claim(c spoolfs.Candidate) (Job, *os.File, error) {
+	marker := filepath.Join(w.claimed, c.Name+ReadySuffix)
 	src := marker
-	if !c.claimed {
-		src = filepath.Join(w.dir, c.id+ReadySuffix)
+	if !c.Claimed {
+		src = filepath.Join(w.dir, c.Name+ReadySuffix)
 	}
 	f, err := spoolfs.OpenRegular(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Job{}, nil, nil
 	}
 	if err != nil {
-		return Job{}, nil, &JobError{Job: Job{ID: c.id}, Err: fmt.Errorf("%w: %v", ErrInvalidJob, err)}
+		return Job{}, nil, &JobError{Job: Job{ID: c.Name}, Err: fmt.Errorf("%w: %v", ErrInvalidJob, err)}
 	}
-	ok, err := spoolfs.TryLock(f)
-	if err != nil || !ok || !spoolfs.StillNamed(f, src) {
-		f.Close()
+	if held, err := spoolfs.Hold(f, src); !held {
 		return Job{}, nil, err
 	}
-	content, err := io.ReadAll(io.LimitReader(f, maxReadySize+1))
+	content, err := readReady(f)
 	if err != nil {
 		f.Close()
 		return Job{}, nil, err
 	}
-	if !c.claimed {
+	if !c.Claimed {
 		if err := spoolfs.MoveNoReplace(src, marker); err != nil {
 			f.Close()
-			return Job{}, nil, fmt.Errorf("printing: claiming job %q: %w", c.id, err)
+			return Job{}, nil, fmt.Errorf("printing: claiming job %q: %w", c.Name, err)
 		}
 	}
 
-	job := Job{ID: c.id, PDF: filepath.Join(w.claimed, c.id)}
+	job := Job{ID: c.Name, PDF: filepath.Join(w.claimed, c.Name)}
 	pdfName, title, perr := ParseReady(content)
 	job.Title = title
 	if perr == nil {
@@ -336,7 +290,7 @@ func (w *Watcher) claim(c candidate) (Job, *os.File, error) {
 		f.Close()
 		return Job{}, nil, &JobError{Job: job, Err: perr}
 	}
-	w.log.Info("print job claimed", "job", job.ID, "title", job.Title, "orphan", c.claimed)
+	w.log.Info("print job claimed", "job", job.ID, "title", job.Title, "orphan", c.Claimed)
 	return job, f, nil
 }
 

@@ -40,13 +40,11 @@ type LocalConfig struct {
 	Logger *slog.Logger
 }
 
+// getenv looks key up in c.Env. Find and Running fill a nil Env in from
+// os.Environ() once, before their lookups.
 func (c *LocalConfig) getenv(key string) string {
-	env := c.Env
-	if env == nil {
-		env = os.Environ()
-	}
 	v := ""
-	for _, kv := range env { // the last one wins, as with exec.Cmd.Env
+	for _, kv := range c.Env { // the last one wins, as with exec.Cmd.Env
 		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
 			v = val
 		}
@@ -100,13 +98,17 @@ func Find(ctx context.Context, cfg LocalConfig) (*Local, error) {
 		cfg.Pactl = "pactl"
 	}
 	log := cfg.logger()
-	l := &Local{cfg: cfg, module: -1}
-	addr, how := cfg.Server, "configured"
-	if addr == "" {
-		tcp, _ := parseServerVar(cfg.getenv("PULSE_SERVER"))
-		addr, how = tcp, "PULSE_SERVER"
+	l := &Local{cfg: cfg, module: -1} // Env as given: with nil, pactl gets the live environment
+	if cfg.Env == nil {
+		cfg.Env = os.Environ()
 	}
-	if addr == "" && socketPresent(&cfg) {
+	addr, how := cfg.Server, "configured"
+	unix := false
+	if addr == "" {
+		addr, unix = parseServerVar(cfg.getenv("PULSE_SERVER"))
+		how = "PULSE_SERVER"
+	}
+	if addr == "" && (unix || socketPresent(&cfg)) {
 		var err error
 		addr, err = l.fromPactl(ctx)
 		how = "pactl"
@@ -240,13 +242,11 @@ func parseServerVar(v string) (tcp string, unix bool) {
 	return tcp, unix
 }
 
-// socketPresent reports whether a local PulseAudio seems to run: a socket
-// named in $PULSE_SERVER, or its socket in the runtime directory. pactl is
-// only run then, so that it does not start (autospawn) a PulseAudio.
+// socketPresent reports whether a local PulseAudio seems to run: its
+// socket is in the runtime directory. pactl is only run then, or when
+// $PULSE_SERVER names a socket, so that it does not start (autospawn) a
+// PulseAudio.
 func socketPresent(cfg *LocalConfig) bool {
-	if _, unix := parseServerVar(cfg.getenv("PULSE_SERVER")); unix {
-		return true
-	}
 	var dirs []string
 	if d := cfg.getenv("PULSE_RUNTIME_PATH"); d != "" {
 		dirs = append(dirs, d)
@@ -266,9 +266,12 @@ func socketPresent(cfg *LocalConfig) bool {
 // (nil: os.Environ()): a TCP server in $PULSE_SERVER, or a PulseAudio
 // socket. It starts nothing and asks no one.
 func Running(env []string) bool {
+	if env == nil {
+		env = os.Environ()
+	}
 	cfg := LocalConfig{Env: env}
-	tcp, _ := parseServerVar(cfg.getenv("PULSE_SERVER"))
-	return tcp != "" || socketPresent(&cfg)
+	tcp, unix := parseServerVar(cfg.getenv("PULSE_SERVER"))
+	return tcp != "" || unix || socketPresent(&cfg)
 }
 
 // tcpModule is a loaded module-native-protocol-tcp.

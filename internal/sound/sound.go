@@ -22,7 +22,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -31,6 +30,7 @@ import (
 	"time"
 
 	"github.com/x2go-go/x2go/internal/service"
+	"github.com/x2go-go/x2go/internal/tunnel"
 	"github.com/x2go-go/x2go/protocol"
 	"github.com/x2go-go/x2go/sshconn"
 )
@@ -202,11 +202,10 @@ type Forward struct {
 	done   chan struct{}
 	once   sync.Once
 
-	mu       sync.Mutex
-	err      error
-	stopping bool
-	conns    map[net.Conn]struct{}
-	served   int
+	mu     sync.Mutex
+	err    error
+	conns  map[net.Conn]struct{}
+	served int
 }
 
 func startForward(ln net.Listener, local *Local, serverPort int, clientConf string, log *slog.Logger) *Forward {
@@ -253,9 +252,6 @@ func (f *Forward) Err() error {
 // connections, waits for their goroutines and unloads the local listener
 // if Find loaded it.
 func (f *Forward) Stop(ctx context.Context) error {
-	f.mu.Lock()
-	f.stopping = true
-	f.mu.Unlock()
 	f.shut()
 	f.wg.Wait()
 	err := f.local.Release(ctx)
@@ -266,7 +262,8 @@ func (f *Forward) Stop(ctx context.Context) error {
 	return err
 }
 
-// shut closes the listener and every connection.
+// shut closes the listener and every connection. It cancels ctx first, so
+// that accept can tell a listener closed here from one that failed.
 func (f *Forward) shut() {
 	f.cancel()
 	_ = f.ln.Close()
@@ -285,17 +282,15 @@ func (f *Forward) accept() {
 	for {
 		c, err := f.ln.Accept()
 		if err != nil {
+			if f.ctx.Err() != nil {
+				return // closed by Stop
+			}
 			f.mu.Lock()
-			stopping := f.stopping
-			if !stopping && f.err == nil {
-				f.err = fmt.Errorf("x2go: the sound forward of port %d ended: %w", f.serverPort, err)
-			}
+			f.err = fmt.Errorf("x2go: the sound forward of port %d ended: %w", f.serverPort, err)
 			f.mu.Unlock()
-			if !stopping {
-				f.log.Warn("sound forward ended", "port", f.serverPort, "err", err)
-				f.shut()
-				f.once.Do(func() { close(f.done) })
-			}
+			f.log.Warn("sound forward ended", "port", f.serverPort, "err", err)
+			f.shut()
+			f.once.Do(func() { close(f.done) })
 			return
 		}
 		if !f.track(c) {
@@ -346,29 +341,5 @@ func (f *Forward) serve(remote net.Conn) {
 	f.mu.Lock()
 	f.served++
 	f.mu.Unlock()
-	pipe(remote, local)
-}
-
-type closeWriter interface{ CloseWrite() error }
-
-// pipe copies both ways until both directions have ended. The end of one
-// direction is passed on as a half-close where the connection has one;
-// an error in either closes both.
-func pipe(a, b net.Conn) {
-	var wg sync.WaitGroup
-	cp := func(dst, src net.Conn) {
-		_, err := io.Copy(dst, src)
-		cw, ok := dst.(closeWriter)
-		if err != nil || !ok || cw.CloseWrite() != nil {
-			_ = a.Close()
-			_ = b.Close()
-		}
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		cp(b, a)
-	}()
-	cp(a, b)
-	wg.Wait()
+	tunnel.Pipe(remote, local, f.log)
 }

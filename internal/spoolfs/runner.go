@@ -2,14 +2,10 @@ package spoolfs
 
 import (
 	"context"
-	"errors"
 	"os"
 	"sync"
 	"time"
 )
-
-// ErrRunnerClosed is returned by Runner.Pass after Close.
-var ErrRunnerClosed = errors.New("spoolfs: closed")
 
 // Runner is the job bookkeeping both spool watchers share: at most a fixed
 // number of jobs at a time, each job ID at most once in this process, one
@@ -22,28 +18,36 @@ type Runner struct {
 	wg     sync.WaitGroup
 	passMu sync.Mutex
 
+	closedErr error // what Pass and Watch fail with once closed
+
 	mu     sync.Mutex
 	closed bool
 	active map[string]bool
 }
 
-// NewRunner returns a Runner for up to maxJobs concurrent jobs.
-func NewRunner(maxJobs int) *Runner {
-	r := &Runner{sem: make(chan struct{}, maxJobs), active: map[string]bool{}}
+// NewRunner returns a Runner for up to maxJobs concurrent jobs. Once it
+// is closed, Pass, Watch and Drain fail with closedErr, the watcher's own
+// "closed" error.
+func NewRunner(maxJobs int, closedErr error) *Runner {
+	r := &Runner{sem: make(chan struct{}, maxJobs), active: map[string]bool{}, closedErr: closedErr}
 	r.base, r.cancel = context.WithCancel(context.Background())
 	return r
 }
 
 // Pass runs fn, the search for and claiming of jobs, with no other pass
-// running at the same time. It fails with ErrRunnerClosed after Close.
-func (r *Runner) Pass(fn func() error) error {
+// running at the same time. It fails with the closed error after Close,
+// and with ctx.Err() once ctx has ended, without running fn.
+func (r *Runner) Pass(ctx context.Context, fn func() error) error {
 	r.passMu.Lock()
 	defer r.passMu.Unlock()
 	r.mu.Lock()
 	closed := r.closed
 	r.mu.Unlock()
 	if closed {
-		return ErrRunnerClosed
+		return r.closedErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return fn()
 }
@@ -128,11 +132,12 @@ type Reporter struct {
 // fine again: its last error is forgotten, so that it is reported anew if
 // it comes back.
 func (r *Reporter) Report(key string, err error, fn func(error)) bool {
+	r.mu.Lock()
 	if err == nil {
-		r.Clear(key)
+		delete(r.last, key)
+		r.mu.Unlock()
 		return false
 	}
-	r.mu.Lock()
 	if r.last == nil {
 		r.last = map[string]string{}
 	}
@@ -146,13 +151,6 @@ func (r *Reporter) Report(key string, err error, fn func(error)) bool {
 		fn(err)
 	}
 	return true
-}
-
-// Clear forgets the last error for key.
-func (r *Reporter) Clear(key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.last, key)
 }
 
 // Expiry deletes files once their time is up: the copies handed to

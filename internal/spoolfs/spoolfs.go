@@ -168,10 +168,9 @@ func CopyUnique(src, dir, stem, ext string, perm fs.FileMode) (string, error) {
 func MoveUnique(src, dir, stem, ext string, perm fs.FileMode) (string, error) {
 	for n := 0; n < maxUnique; n++ {
 		p := filepath.Join(dir, candidate(stem, ext, n))
-		err := os.Link(src, p)
-		if err == nil {
-			if err := os.Remove(src); err != nil {
-				os.Remove(p)
+		linked, err := linkMove(src, p)
+		if linked {
+			if err != nil {
 				return "", err
 			}
 			return p, nil
@@ -193,18 +192,26 @@ func MoveUnique(src, dir, stem, ext string, perm fs.FileMode) (string, error) {
 	return "", fmt.Errorf("%w: %s%s in %s", ErrNoFreeName, stem, ext, dir)
 }
 
+// linkMove moves src to dst by a hard link and the removal of src, taking
+// the link back if src cannot be removed. linked is false when no link
+// was made; err then is the link's error, matching fs.ErrExist if dst
+// exists.
+func linkMove(src, dst string) (linked bool, err error) {
+	if err := os.Link(src, dst); err != nil {
+		return false, err
+	}
+	if err := os.Remove(src); err != nil {
+		os.Remove(dst)
+		return true, err
+	}
+	return true, nil
+}
+
 // MoveNoReplace renames src to dst, failing with an error matching
 // fs.ErrExist if dst exists. Both must be on the same file system.
 func MoveNoReplace(src, dst string) error {
-	err := os.Link(src, dst)
-	switch {
-	case err == nil:
-		if err := os.Remove(src); err != nil {
-			os.Remove(dst)
-			return err
-		}
-		return nil
-	case errors.Is(err, fs.ErrExist):
+	linked, err := linkMove(src, dst)
+	if linked || errors.Is(err, fs.ErrExist) {
 		return err
 	}
 	// No hard links here: check, then rename (a small window remains).
@@ -251,6 +258,20 @@ func StillNamed(f *os.File, path string) bool {
 		return false
 	}
 	return os.SameFile(a, b)
+}
+
+// Hold locks f, just opened from path, for a claim (TryLock) and checks
+// that path still names it, so that a file renamed or replaced meanwhile
+// is left alone. When f is not held it is closed: held is false with a nil
+// error when another process holds the file or it moved on, and with the
+// lock's error when locking failed.
+func Hold(f *os.File, path string) (held bool, err error) {
+	ok, err := TryLock(f)
+	if err != nil || !ok || !StillNamed(f, path) {
+		f.Close()
+		return false, err
+	}
+	return true, nil
 }
 
 // EnsureDir creates dir (and parents) with mode 0700 if it is missing and
@@ -308,6 +329,42 @@ func SanitizeExt(ext string) string {
 		return ""
 	}
 	return "." + s
+}
+
+// WorkDirs resolves a watcher's spool directory dir and its work directory
+// work (empty: dir+".work") to absolute paths. The work directory must not
+// lie inside the spool, which the server writes to; noun names the spool
+// in that error ("spool", "MIME box"). Nothing is created yet: see
+// MakeDirs.
+func WorkDirs(dir, work, noun string) (absDir, absWork string, err error) {
+	if absDir, err = filepath.Abs(dir); err != nil {
+		return "", "", err
+	}
+	if work == "" {
+		work = absDir + ".work"
+	}
+	if absWork, err = filepath.Abs(work); err != nil {
+		return "", "", err
+	}
+	if absWork == absDir || strings.HasPrefix(absWork, absDir+string(filepath.Separator)) {
+		return "", "", fmt.Errorf("WorkDir must not be inside the shared %s %s", noun, absDir)
+	}
+	return absDir, absWork, nil
+}
+
+// MakeDirs creates the spool directory dir and the work folders sub as
+// EnsureDir does, and checks that files can be renamed from dir into the
+// first of sub, as the watchers' claims do.
+func MakeDirs(dir string, sub ...string) error {
+	for _, d := range append([]string{dir}, sub...) {
+		if err := EnsureDir(d); err != nil {
+			return err
+		}
+	}
+	if err := SameFileSystem(dir, sub[0]); err != nil {
+		return fmt.Errorf("WorkDir must be on the file system of Dir: %v", err)
+	}
+	return nil
 }
 
 // SameFileSystem checks that a file can be renamed from dir into other,

@@ -238,6 +238,31 @@ func TestTryLockExcludesSecondOpen(t *testing.T) {
 	}
 }
 
+// TestHold: a file another open file has locked, or whose name now
+// belongs to another file, is not held and gets closed; a free one is held.
+func TestHold(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "job")
+	os.WriteFile(p, nil, 0o644)
+	a, _ := os.Open(p)
+	if held, err := Hold(a, p); !held || err != nil {
+		t.Fatalf("free file: held %v, %v", held, err)
+	}
+	b, _ := os.Open(p)
+	if held, err := Hold(b, p); held || err != nil {
+		t.Fatalf("locked file: held %v, %v", held, err)
+	}
+	if _, err := b.Stat(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("a file not held was left open: %v", err)
+	}
+	a.Close()
+	c, _ := os.Open(p)
+	os.Rename(p, p+".moved")
+	os.WriteFile(p, nil, 0o644)
+	if held, err := Hold(c, p); held || err != nil {
+		t.Fatalf("replaced name: held %v, %v", held, err)
+	}
+}
+
 func TestRun(t *testing.T) {
 	ctx := context.Background()
 	if err := Run(ctx, []string{"/bin/sh", "-c", "exit 0"}, nil); err != nil {

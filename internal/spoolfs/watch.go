@@ -15,7 +15,7 @@ type Pass func(ctx context.Context, started *sync.WaitGroup) (more bool, err err
 
 // Watch runs pass at once and then every interval until ctx ends or r is
 // closed, and waits for the jobs it started before it returns ctx.Err()
-// or ErrRunnerClosed. Each pass's outcome goes to outcome: its error, or
+// or the runner's closed error. Each pass's outcome goes to outcome: its error, or
 // nil when it read the spool, so that a problem that went away can be
 // forgotten.
 func (r *Runner) Watch(ctx context.Context, interval time.Duration, pass Pass, outcome func(error)) error {
@@ -26,8 +26,8 @@ func (r *Runner) Watch(ctx context.Context, interval time.Duration, pass Pass, o
 	for {
 		_, err := pass(ctx, &jobs)
 		switch {
-		case errors.Is(err, ErrRunnerClosed):
-			return ErrRunnerClosed
+		case errors.Is(err, r.closedErr):
+			return r.closedErr
 		case ctx.Err() != nil:
 			return ctx.Err()
 		}
@@ -36,7 +36,7 @@ func (r *Runner) Watch(ctx context.Context, interval time.Duration, pass Pass, o
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-r.Closed():
-			return ErrRunnerClosed
+			return r.closedErr
 		case <-t.C:
 		}
 	}
@@ -58,17 +58,24 @@ func (r *Runner) Drain(ctx context.Context, pass Pass) error {
 	}
 }
 
+// Candidate is a job a pass found: a file of this name in the spool, or in
+// the claimed folder (Claimed) when a crashed or interrupted run left it.
+// The name is the job's ID for the Runner.
+type Candidate struct {
+	Name    string
+	Claimed bool
+}
+
 // StartEach claims and starts the candidates in order, inside a pass, and
 // reports whether some were left because every slot was taken. A
 // candidate whose ID runs already is passed over. claim returns the work
 // for a candidate it took, nil work for one another process holds, or an
 // error; outcome hears each attempt's error under the candidate's ID, or
 // nil for one that was started.
-func StartEach[C any](ctx context.Context, r *Runner, cands []C, id func(C) string, started *sync.WaitGroup,
-	claim func(C) (work func(context.Context), err error), outcome func(id string, err error)) (more bool) {
+func StartEach(ctx context.Context, r *Runner, cands []Candidate, started *sync.WaitGroup,
+	claim func(Candidate) (work func(context.Context), err error), outcome func(id string, err error)) (more bool) {
 	for _, c := range cands {
-		cid := id(c)
-		if r.Active(cid) {
+		if r.Active(c.Name) {
 			continue
 		}
 		if !r.Acquire() {
@@ -78,12 +85,12 @@ func StartEach[C any](ctx context.Context, r *Runner, cands []C, id func(C) stri
 		if err != nil || work == nil {
 			r.Release()
 			if err != nil {
-				outcome(cid, err)
+				outcome(c.Name, err)
 			}
 			continue
 		}
-		outcome(cid, nil)
-		r.Go(ctx, cid, started, work)
+		outcome(c.Name, nil)
+		r.Go(ctx, c.Name, started, work)
 	}
 	return false
 }

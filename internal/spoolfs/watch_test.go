@@ -10,12 +10,15 @@ import (
 	"time"
 )
 
+// errTestClosed is what the tests' runners fail with once closed.
+var errTestClosed = errors.New("test runner closed")
+
 // TestStartEachAndDrain: with one slot, Drain runs the jobs one pass at a
 // time until none is left; a job another process holds and a job whose
 // claim fails are passed over and their slot given back; the failure is
 // reported under its ID and a started job's ID hears nil.
 func TestStartEachAndDrain(t *testing.T) {
-	r := NewRunner(1)
+	r := NewRunner(1, errTestClosed)
 	defer r.Close()
 	var mu sync.Mutex
 	done := map[string]bool{}
@@ -23,13 +26,13 @@ func TestStartEachAndDrain(t *testing.T) {
 	passes := 0
 	pass := func(ctx context.Context, started *sync.WaitGroup) (bool, error) {
 		var more bool
-		err := r.Pass(func() error {
+		err := r.Pass(ctx, func() error {
 			passes++
-			var todo []string
+			var todo []Candidate
 			mu.Lock()
 			for _, id := range []string{"held", "broken", "a", "b", "c"} {
 				if !done[id] {
-					todo = append(todo, id)
+					todo = append(todo, Candidate{Name: id})
 				}
 			}
 			mu.Unlock()
@@ -37,8 +40,9 @@ func TestStartEachAndDrain(t *testing.T) {
 			// the next candidate finds no slot whatever the timing.
 			gate := make(chan struct{})
 			defer close(gate)
-			more = StartEach(ctx, r, todo, func(s string) string { return s }, started,
-				func(id string) (func(context.Context), error) {
+			more = StartEach(ctx, r, todo, started,
+				func(c Candidate) (func(context.Context), error) {
+					id := c.Name
 					switch id {
 					case "held":
 						return nil, nil
@@ -87,15 +91,15 @@ func TestStartEachAndDrain(t *testing.T) {
 }
 
 // TestWatchEndsOnClose: Watch reports each pass's outcome, keeps going
-// after a failing pass, and returns ErrRunnerClosed once the runner closes.
+// after a failing pass, and returns the closed error once the runner closes.
 func TestWatchEndsOnClose(t *testing.T) {
-	r := NewRunner(2)
+	r := NewRunner(2, errTestClosed)
 	var n atomic.Int32
 	var outcomes []error
 	var mu sync.Mutex
 	fail := errors.New("spool unreadable")
 	pass := func(ctx context.Context, started *sync.WaitGroup) (bool, error) {
-		return false, r.Pass(func() error {
+		return false, r.Pass(ctx, func() error {
 			if n.Add(1) == 1 {
 				return fail
 			}
@@ -114,7 +118,7 @@ func TestWatchEndsOnClose(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	r.Close()
-	if err := <-res; !errors.Is(err, ErrRunnerClosed) {
+	if err := <-res; !errors.Is(err, errTestClosed) {
 		t.Fatalf("Watch after Close: %v", err)
 	}
 	mu.Lock()
@@ -126,7 +130,7 @@ func TestWatchEndsOnClose(t *testing.T) {
 
 // TestWatchEndsWithContext returns ctx's error.
 func TestWatchEndsWithContext(t *testing.T) {
-	r := NewRunner(1)
+	r := NewRunner(1, errTestClosed)
 	defer r.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

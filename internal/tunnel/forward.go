@@ -344,7 +344,7 @@ func (f *Forward) handle(local net.Conn) {
 	f.activeOnce.Do(func() { close(f.activeCh) })
 	log.Debug("tunnel: connection forwarded")
 
-	pipe(local, remote, log)
+	Pipe(local, remote, log)
 
 	closing := f.untrack(local)
 	closing = f.untrack(remote) || closing
@@ -390,12 +390,12 @@ func (f *Forward) dial(log *slog.Logger) (net.Conn, error) {
 
 type closeWriter interface{ CloseWrite() error }
 
-// pipe copies a<->b until both directions are done. When one direction ends
+// Pipe copies a<->b until both directions are done. When one direction ends
 // with EOF its destination is half-closed (CloseWrite) so the peer sees a
 // clean end of stream; the other direction then has halfCloseLinger to end
 // before both connections are closed. Any copy error closes both at once.
 // The caller closes a and b afterwards.
-func pipe(a, b net.Conn, log *slog.Logger) {
+func Pipe(a, b net.Conn, log *slog.Logger) {
 	type result struct {
 		dst net.Conn
 		err error
