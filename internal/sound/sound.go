@@ -132,7 +132,7 @@ func (s *Service) Start(ctx context.Context, run service.Run) (service.Instance,
 	if err != nil {
 		return nil, err
 	}
-	rc := strings.TrimSuffix(home, "/") + "/.x2go/C-" + run.Name
+	rc := protocol.SessionRCDir(home, run.Name)
 	res, err := conn.RunInput(ctx, SetupCmd(rc, run.SoundPort), local.Cookie)
 	if err == nil && res.Status != 0 {
 		err = fmt.Errorf("exit status %d: %s", res.Status, strings.TrimSpace(res.Stderr))
