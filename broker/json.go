@@ -157,9 +157,8 @@ func jsonProfiles(answer []byte, raw json.RawMessage) (*profile.Sessions, error)
 		ids = append(ids, id)
 	}
 	sort.Strings(ids) // x2gobroker sorts them too, for the plain dialect
-	// Each profile is written on its own (setting keys one by one costs
-	// time in proportion to the file), then the sections are read as one
-	// file.
+	// Each profile is written on its own, so that one found bad half-way
+	// is dropped whole, then the sections are read as one file.
 	var text bytes.Buffer
 	var errs []error
 	for _, id := range ids {
