@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/x2go-go/x2go/profile"
@@ -114,13 +112,7 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 	return b, nil
 }
 
-func sshDisplay(c sshconn.Config) string {
-	port := c.Port
-	if port == 0 {
-		port = 22
-	}
-	return "ssh://" + c.User + "@" + net.JoinHostPort(c.Host, strconv.Itoa(port))
-}
+func sshDisplay(c sshconn.Config) string { return "ssh://" + c.User + "@" + c.Addr() }
 
 // ListProfiles runs the broker's listsessions task. See HTTP.ListProfiles.
 func (b *SSH) ListProfiles(ctx context.Context) (*profile.Sessions, error) {
