@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 )
@@ -192,25 +191,8 @@ func (s *Sessions) AddWithID(id, name string) (*Profile, error) {
 		return nil, fmt.Errorf("x2go: adding session profile %q: name %w", name, ErrExists)
 	}
 	p := s.profile(id)
-	specs := ProfileKeys()
-	slices.SortFunc(specs, func(a, b KeySpec) int { return strings.Compare(a.Name, b.Name) })
-	for _, k := range specs {
-		switch v := k.Default.(type) {
-		case string:
-			if k.Name == "name" {
-				v = name
-			}
-			p.SetString(k.Name, v)
-		case int:
-			p.SetInt(k.Name, v)
-		case bool:
-			p.SetBool(k.Name, v)
-		case []string:
-			p.SetList(k.Name, v)
-		case []Export:
-			p.SetExports(v)
-		}
-	}
+	fillSection(&p.Section, newProfileKeys())
+	p.SetString("name", name)
 	return p, nil
 }
 
