@@ -302,9 +302,6 @@ func handshake(ctx context.Context, b *budget, netConn net.Conn, cfg *Config, cr
 	if err == nil {
 		return ssh.NewClient(sshConn, chans, reqs), nil
 	}
-	if hk := checker.refused(); hk != nil {
-		return nil, hk
-	}
 	if hostErr := checker.failed(); hostErr != nil {
 		return nil, hostErr
 	}
