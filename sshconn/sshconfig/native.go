@@ -180,14 +180,15 @@ func (r *resolver) native(host string, args hostArgs) (Settings, string, error) 
 	if st.proxyCommand != nil && !strings.EqualFold(*st.proxyCommand, "none") && !args.noProxy {
 		raw.proxyCommand = *st.proxyCommand
 	}
+	var jump string
 	if st.jumpHost != "" && st.jumpHost != "none" {
-		raw.jump = formatJump(st.jumpExtra, st.jumpUser, st.jumpHost, st.jumpPort)
+		jump = formatJump(st.jumpExtra, st.jumpUser, st.jumpHost, st.jumpPort)
 	}
 	s, err := r.finish(raw, false)
 	if err != nil {
 		return Settings{}, "", err
 	}
-	if raw.jump != "" {
+	if jump != "" {
 		// ssh refuses a last jump host that is the target itself.
 		ju, jp := st.jumpUser, st.jumpPort
 		if ju == "" {
@@ -201,7 +202,7 @@ func (r *resolver) native(host string, args hostArgs) (Settings, string, error) 
 		}
 	}
 	s.Source = Native
-	return s, raw.jump, nil
+	return s, jump, nil
 }
 
 // serverAliveDefault is ServerAliveInterval as Debian's ssh fills it:
