@@ -2,9 +2,11 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/x2go-go/x2go/profile"
 )
@@ -21,6 +23,57 @@ type Broker interface {
 	Cookie() string
 	// Close releases the connection to the broker.
 	Close() error
+}
+
+// cookieJar is what HTTP and SSH share: the auth cookie the broker
+// handed out last, and the lock that serialises calls (each cookie is good
+// for one request) and guards the cookie and the rest of the client's
+// state.
+type cookieJar struct {
+	mu     sync.Mutex
+	cookie string
+}
+
+// Cookie is the auth cookie the broker handed out last ("" if none yet).
+// Whoever has it can use the broker as the user until it is used up or
+// expires.
+func (b *cookieJar) Cookie() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cookie
+}
+
+// call runs exchange, which sends one request, with the lock held. A
+// refused cookie is forgotten and the request sent again once without it
+// (with the password), as the cookie may have expired.
+func (b *cookieJar) call(exchange func() (*Answer, error)) (*Answer, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ans, err := exchange()
+	if errors.Is(err, ErrAuthFailed) && b.cookie != "" {
+		b.cookie = ""
+		ans, err = exchange()
+	}
+	return ans, err
+}
+
+// profilesOf is what ListProfiles returns for an answer.
+func profilesOf(ans *Answer, err error) (*profile.Sessions, error) {
+	if ans == nil || ans.Profiles == nil {
+		return nil, err
+	}
+	return ans.Profiles, err
+}
+
+// selectionOf is what SelectSession returns for an answer.
+func selectionOf(ans *Answer, err error, profileID string) (*Selection, error) {
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSelection(ans.Selection, profileID); err != nil {
+		return nil, err
+	}
+	return ans.Selection, nil
 }
 
 // ReadAuthIDFile reads a pre-shared auth cookie from a file, as X2Go

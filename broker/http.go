@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/x2go-go/x2go/profile"
 	"golang.org/x/crypto/ssh"
@@ -71,12 +70,11 @@ type HTTPConfig struct {
 // wants to keep it). Calls are serialised: each cookie is good for one
 // request. An HTTP is safe for concurrent use.
 type HTTP struct {
-	cfg     HTTPConfig
-	url     string // without credentials
-	client  *http.Client
-	mu      sync.Mutex
-	cookie  string // the last cookie the broker handed out
-	dialect Dialect
+	cfg    HTTPConfig
+	url    string // without credentials
+	client *http.Client
+	cookieJar
+	dialect Dialect // guarded by mu
 }
 
 var _ Broker = (*HTTP)(nil)
@@ -175,19 +173,10 @@ func (b *HTTP) Dialect() Dialect {
 	return b.dialect
 }
 
-// Cookie is the auth cookie the broker handed out last ("" if none yet).
-// Whoever has it can use the broker as the user until it is used up or
-// expires.
-func (b *HTTP) Cookie() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.cookie
-}
-
 // Authenticate checks the credentials with a request that asks for
 // nothing else (python-x2go sends it first), and collects an auth cookie.
 func (b *HTTP) Authenticate(ctx context.Context) error {
-	_, err := b.call(ctx, TaskAuth, "")
+	_, err := b.request(ctx, TaskAuth, "")
 	return err
 }
 
@@ -197,24 +186,14 @@ func (b *HTTP) Authenticate(ctx context.Context) error {
 // connect to comes from SelectSession. If some profiles cannot be read the
 // error matches ErrMalformed and the Sessions holds the others.
 func (b *HTTP) ListProfiles(ctx context.Context) (*profile.Sessions, error) {
-	ans, err := b.call(ctx, TaskList, "")
-	if ans == nil || ans.Profiles == nil {
-		return nil, err
-	}
-	return ans.Profiles, err
+	return profilesOf(b.request(ctx, TaskList, ""))
 }
 
 // SelectSession asks the broker where to start (or resume) a session of a
 // profile. An answer without a usable server is a *NoServerError.
 func (b *HTTP) SelectSession(ctx context.Context, profileID string) (*Selection, error) {
-	ans, err := b.call(ctx, TaskSelect, profileID)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSelection(ans.Selection, profileID); err != nil {
-		return nil, err
-	}
-	return ans.Selection, nil
+	ans, err := b.request(ctx, TaskSelect, profileID)
+	return selectionOf(ans, err, profileID)
 }
 
 // Close releases idle connections. The HTTP stays usable.
@@ -223,17 +202,10 @@ func (b *HTTP) Close() error {
 	return nil
 }
 
-// call sends one request. A refused cookie is forgotten and the request
-// sent again once with the password, as the cookie may have expired.
-func (b *HTTP) call(ctx context.Context, task Task, profileID string) (*Answer, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	ans, err := b.exchange(ctx, task, profileID)
-	if errors.Is(err, ErrAuthFailed) && b.cookie != "" {
-		b.cookie = ""
-		ans, err = b.exchange(ctx, task, profileID)
-	}
-	return ans, err
+// request sends one request (again with the password if the cookie is
+// refused; see cookieJar.call).
+func (b *HTTP) request(ctx context.Context, task Task, profileID string) (*Answer, error) {
+	return b.call(func() (*Answer, error) { return b.exchange(ctx, task, profileID) })
 }
 
 // form builds the request fields: those python-x2go sends for the JSON

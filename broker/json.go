@@ -157,9 +157,8 @@ func jsonProfiles(answer []byte, raw json.RawMessage) (*profile.Sessions, error)
 		ids = append(ids, id)
 	}
 	sort.Strings(ids) // x2gobroker sorts them too, for the plain dialect
-	// Each profile is written on its own (setting keys one by one costs
-	// time in proportion to the file), then the sections are read as one
-	// file.
+	// Each profile is written on its own, so that one found bad half-way
+	// is dropped whole, then the sections are read as one file.
 	var text bytes.Buffer
 	var errs []error
 	for _, id := range ids {
@@ -216,15 +215,14 @@ func jsonProfiles(answer []byte, raw json.RawMessage) (*profile.Sessions, error)
 }
 
 // checkProfileID rejects IDs that cannot be a profile's section name in a
-// sessions file.
+// sessions file (profile.CheckID) and, from a broker, IDs with control
+// characters.
 func checkProfileID(id string) error {
-	switch {
-	case id == "":
-		return errors.New("empty profile ID")
-	case id == "none" || id == "embedded" || strings.EqualFold(id, "general"):
-		return fmt.Errorf("profile ID %q is reserved in a sessions file", id)
-	case strings.ContainsAny(id, `/\`) || strings.ContainsFunc(id, unicode.IsControl):
-		return fmt.Errorf("profile ID %q has a '/', '\\' or control character", id)
+	if err := profile.CheckID(id); err != nil {
+		return err
+	}
+	if strings.ContainsFunc(id, unicode.IsControl) {
+		return fmt.Errorf("profile ID %q has a control character", id)
 	}
 	return nil
 }

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/x2go-go/x2go/profile"
 	"github.com/x2go-go/x2go/protocol"
@@ -82,8 +79,7 @@ type SSH struct {
 	conn    *sshconn.Conn
 	cfg     SSHConfig
 	display string
-	mu      sync.Mutex
-	cookie  string
+	cookieJar
 }
 
 var _ Broker = (*SSH)(nil)
@@ -116,41 +112,18 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 	return b, nil
 }
 
-func sshDisplay(c sshconn.Config) string {
-	port := c.Port
-	if port == 0 {
-		port = 22
-	}
-	return "ssh://" + c.User + "@" + net.JoinHostPort(c.Host, strconv.Itoa(port))
-}
-
-// Cookie is the auth cookie the broker handed out last ("" if none yet).
-func (b *SSH) Cookie() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.cookie
-}
+func sshDisplay(c sshconn.Config) string { return "ssh://" + c.User + "@" + c.Addr() }
 
 // ListProfiles runs the broker's listsessions task. See HTTP.ListProfiles.
 func (b *SSH) ListProfiles(ctx context.Context) (*profile.Sessions, error) {
-	ans, err := b.call(ctx, TaskList, "")
-	if ans == nil || ans.Profiles == nil {
-		return nil, err
-	}
-	return ans.Profiles, err
+	return profilesOf(b.request(ctx, TaskList, ""))
 }
 
 // SelectSession runs the broker's selectsession task for a profile.
 // An answer without a usable server is a *NoServerError.
 func (b *SSH) SelectSession(ctx context.Context, profileID string) (*Selection, error) {
-	ans, err := b.call(ctx, TaskSelect, profileID)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSelection(ans.Selection, profileID); err != nil {
-		return nil, err
-	}
-	return ans.Selection, nil
+	ans, err := b.request(ctx, TaskSelect, profileID)
+	return selectionOf(ans, err, profileID)
 }
 
 // Close ends the SSH connection.
@@ -173,18 +146,13 @@ func (b *SSH) command(task Task, profileID string) string {
 	return protocol.Join(args...)
 }
 
-func (b *SSH) call(ctx context.Context, task Task, profileID string) (*Answer, error) {
+// request runs the broker program for one task (again without the cookie
+// if it is refused; see cookieJar.call).
+func (b *SSH) request(ctx context.Context, task Task, profileID string) (*Answer, error) {
 	if task != TaskList && task != TaskSelect {
 		return nil, fmt.Errorf("%w: the SSH broker has no task %q", ErrConfig, task)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	ans, err := b.exchange(ctx, task, profileID)
-	if errors.Is(err, ErrAuthFailed) && b.cookie != "" {
-		b.cookie = ""
-		ans, err = b.exchange(ctx, task, profileID)
-	}
-	return ans, err
+	return b.call(func() (*Answer, error) { return b.exchange(ctx, task, profileID) })
 }
 
 func (b *SSH) exchange(ctx context.Context, task Task, profileID string) (*Answer, error) {

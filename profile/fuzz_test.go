@@ -11,8 +11,8 @@ import (
 // FuzzParse checks, for any input, that reading never panics and fails
 // only with *SyntaxError, that writing back gives the input byte for byte,
 // and that changing one key changes that key and nothing else a reader
-// sees. Seeds are the fixtures; testdata/fuzz/FuzzParse holds inputs the
-// fuzzer found.
+// sees, the File's index following the change. Seeds are the fixtures;
+// testdata/fuzz/FuzzParse holds inputs the fuzzer found.
 func FuzzParse(f *testing.F) {
 	for _, name := range fixtures {
 		f.Add(readFixture(f, name))
@@ -56,6 +56,7 @@ func FuzzParse(f *testing.F) {
 			sec, key = "added", "k"
 		}
 		s.File().Section(sec).SetString(key, newValue)
+		checkIndex(t, s.File(), "after the change")
 		again, _ := ParseSessions(s.Bytes())
 		if got := again.File().Section(sec).String(key); got != newValue {
 			t.Fatalf("[%s] %s read back as %q", sec, key, got)

@@ -517,7 +517,8 @@ func (f *File) terminateLast() {
 }
 
 // insert parses texts (each one line of our own making) and inserts them
-// at position at.
+// at position at. The index is brought up to date rather than dropped, so
+// that filling a file key by key does not rebuild it after every key.
 func (f *File) insert(at int, texts ...string) {
 	var add []*line
 	for _, t := range texts {
@@ -525,20 +526,122 @@ func (f *File) insert(at int, texts ...string) {
 		add = append(add, ls...)
 	}
 	f.lines = slices.Insert(f.lines, at, add...)
-	f.idx = nil
+	if f.idx != nil && !f.idx.inserted(f.lines, at, len(add)) {
+		f.idx = nil
+	}
 }
 
-// replaceLine swaps l's bytes for raw, re-parsed.
+// inserted updates the index for the n lines just inserted at lines[at].
+// It reports false when the new lines would reshape the sections in a way
+// it does not follow (a header amid the file, a second block of a section,
+// a key out of order); the index is then left half-updated and must be
+// dropped.
+func (x *index) inserted(lines []*line, at, n int) bool {
+	oldLen := len(lines) - n
+	// The new lines join the block that holds position at; a block ending
+	// at at takes lines added at its end, as the next header (if any)
+	// still follows them.
+	var owner *secIndex
+	for _, s := range x.sections {
+		for _, b := range s.blocks {
+			if b[0] < at && at <= b[1] {
+				owner = s
+			}
+		}
+	}
+	for _, s := range x.sections {
+		if s.blocks[len(s.blocks)-1][1] < at {
+			continue // wholly before the new lines
+		}
+		for i := range s.blocks {
+			b := &s.blocks[i]
+			if b[0] >= at {
+				b[0] += n
+			}
+			if b[1] >= at {
+				b[1] += n
+			}
+		}
+		for k, pos := range s.keys {
+			if pos >= at {
+				s.keys[k] = pos + n
+			}
+		}
+	}
+	num := 1
+	if at > 0 {
+		num = x.nums[at-1] + physicalLines(lines[at-1].raw)
+	}
+	added := make([]int, n)
+	for i := range added {
+		added[i] = num
+		num += physicalLines(lines[at+i].raw)
+	}
+	shift := num - added[0]
+	x.nums = slices.Insert(x.nums, at, added...)
+	for i := at + n; i < len(x.nums); i++ {
+		x.nums[i] += shift
+	}
+
+	cur := owner
+	for p := at; p < at+n; p++ {
+		l := lines[p]
+		switch l.kind {
+		case kindSection:
+			if at != oldLen || x.byName[l.name] != nil {
+				return false
+			}
+			if cur != nil {
+				cur.blocks[len(cur.blocks)-1][1] = p
+			}
+			cur = &secIndex{name: l.name, keys: map[string]int{}, blocks: [][2]int{{p, len(lines)}}}
+			x.byName[l.name] = cur
+			x.sections = append(x.sections, cur)
+		case kindKey:
+			if cur == nil {
+				// Before the first header, and no keys there yet: the
+				// section "" begins.
+				end := len(lines)
+				for _, s := range x.sections {
+					if h := s.blocks[0][0]; h > p && h < end {
+						end = h
+					}
+				}
+				cur = &secIndex{name: "", keys: map[string]int{}, blocks: [][2]int{{-1, end}}}
+				x.byName[""] = cur
+				x.sections = slices.Insert(x.sections, 0, cur)
+			}
+			for _, pos := range cur.keys {
+				if pos > p {
+					return false // a later key: this one is neither last nor next in order
+				}
+			}
+			if _, seen := cur.keys[l.name]; !seen {
+				cur.order = append(cur.order, l.name)
+			}
+			cur.keys[l.name] = p
+		}
+	}
+	return true
+}
+
+// replaceLine swaps l's bytes for raw, re-parsed. The index stays valid
+// when the line keeps its kind, name and number of physical lines, as a
+// key whose value changes does.
 func (f *File) replaceLine(l *line, raw []byte) {
 	ls, _ := parseLines(raw, 1)
-	if len(ls) == 1 {
-		*l = *ls[0]
-	} else {
+	if len(ls) != 1 {
 		// Cannot happen for the values this package encodes; keep the
 		// bytes rather than lose them.
 		l.raw = raw
+		f.idx = nil
+		return
 	}
-	f.idx = nil
+	n := ls[0]
+	if n.kind != l.kind || n.name != l.name || physicalLines(n.raw) != physicalLines(l.raw) {
+		f.idx = nil
+	}
+	*l = *n
 }
 
 // deleteKey removes every line of section's key and reports whether there

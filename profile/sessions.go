@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 )
@@ -75,6 +74,22 @@ func (s *Sessions) WriteFile(path string) error { return s.f.WriteFile(path) }
 // is a bug; this package skips only the word itself.)
 func isProfileSection(name string) bool {
 	return name != "" && name != "none" && name != "embedded" && !strings.EqualFold(name, "general")
+}
+
+// CheckID reports whether id can be a session profile's ID, that is the
+// name of a profile section: it must not be empty, none, embedded or
+// general (the last in any letter case), nor hold a '/' or '\'. The error
+// matches ErrInvalidName.
+func CheckID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("empty profile ID: %w", ErrInvalidName)
+	case !isProfileSection(id):
+		return fmt.Errorf("profile ID %q is reserved in a sessions file: %w", id, ErrInvalidName)
+	case strings.ContainsAny(id, `/\`):
+		return fmt.Errorf("profile ID %q has a '/' or '\\': %w", id, ErrInvalidName)
+	}
+	return nil
 }
 
 // Profile is one session profile. It is a Section of the sessions file:
@@ -176,14 +191,13 @@ func (s *Sessions) Add(name string) (*Profile, error) {
 // writes every known key, with its default, so that X2Go Client (whose own
 // defaults differ in places, e.g. autologin) sees the same profile; keys
 // are written in alphabetical order, as Qt writes a new section. The name
-// must be non-empty and unused, the ID unused and usable as a profile
-// section name (not none, embedded or General; no '/' or '\').
+// must be non-empty and unused, the ID unused and usable (see CheckID).
 func (s *Sessions) AddWithID(id, name string) (*Profile, error) {
 	if name == "" {
 		return nil, fmt.Errorf("x2go: adding a session profile: empty name: %w", ErrInvalidName)
 	}
-	if !isProfileSection(id) || strings.ContainsAny(id, `/\`) {
-		return nil, fmt.Errorf("x2go: adding session profile %q: unusable ID %q: %w", name, id, ErrInvalidName)
+	if err := CheckID(id); err != nil {
+		return nil, fmt.Errorf("x2go: adding session profile %q: %w", name, err)
 	}
 	if s.f.HasSection(id) {
 		return nil, fmt.Errorf("x2go: adding session profile %q: ID %s: %w", name, id, ErrExists)
@@ -192,25 +206,8 @@ func (s *Sessions) AddWithID(id, name string) (*Profile, error) {
 		return nil, fmt.Errorf("x2go: adding session profile %q: name %w", name, ErrExists)
 	}
 	p := s.profile(id)
-	specs := ProfileKeys()
-	slices.SortFunc(specs, func(a, b KeySpec) int { return strings.Compare(a.Name, b.Name) })
-	for _, k := range specs {
-		switch v := k.Default.(type) {
-		case string:
-			if k.Name == "name" {
-				v = name
-			}
-			p.SetString(k.Name, v)
-		case int:
-			p.SetInt(k.Name, v)
-		case bool:
-			p.SetBool(k.Name, v)
-		case []string:
-			p.SetList(k.Name, v)
-		case []Export:
-			p.SetExports(v)
-		}
-	}
+	fillSection(&p.Section, newProfileKeys())
+	p.SetString("name", name)
 	return p, nil
 }
 
@@ -244,14 +241,14 @@ func (s *Sessions) Rename(nameOrID, newName string) error {
 }
 
 // ChangeID moves a profile, found by name or ID, to a new ID (renames its
-// section). The new ID must be unused and usable (see AddWithID).
+// section). The new ID must be unused and usable (see CheckID).
 func (s *Sessions) ChangeID(nameOrID, newID string) error {
 	p, err := s.Profile(nameOrID)
 	if err != nil {
 		return err
 	}
-	if !isProfileSection(newID) || strings.ContainsAny(newID, `/\`) {
-		return fmt.Errorf("x2go: changing the ID of session profile %q: unusable ID %q: %w", nameOrID, newID, ErrInvalidName)
+	if err := CheckID(newID); err != nil {
+		return fmt.Errorf("x2go: changing the ID of session profile %q: %w", nameOrID, err)
 	}
 	return s.f.RenameSection(p.ID(), newID)
 }

@@ -436,3 +436,16 @@ func TestPrintAction(t *testing.T) {
 		t.Error("PrintAction.String")
 	}
 }
+
+func TestCheckID(t *testing.T) {
+	for _, id := range []string{"20250505050505050", "a b", "none2", "Embedded", "generals", "é"} {
+		if err := CheckID(id); err != nil {
+			t.Errorf("%q: %v", id, err)
+		}
+	}
+	for _, id := range []string{"", "none", "embedded", "General", "GENERAL", "a/b", `a\b`} {
+		if err := CheckID(id); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("%q: %v", id, err)
+		}
+	}
+}

@@ -68,9 +68,7 @@ func (f *File) FillDefaults() {
 	case printingFile:
 		specs = PrintingKeys()
 	case sessionsFile:
-		// Alphabetically, as Qt writes keys new to a section.
-		specs = ProfileKeys()
-		slices.SortFunc(specs, func(a, b KeySpec) int { return strings.Compare(a.Name, b.Name) })
+		specs = newProfileKeys()
 		for _, p := range (&Sessions{f: f}).Profiles() {
 			fillSection(&p.Section, specs)
 		}
@@ -96,6 +94,15 @@ func (f *File) FillDefaults() {
 	}
 }
 
+// newProfileKeys lists the profile keys in the order they are added to a
+// profile: alphabetically, as Qt writes keys new to a section.
+func newProfileKeys() []KeySpec {
+	specs := ProfileKeys()
+	slices.SortFunc(specs, func(a, b KeySpec) int { return strings.Compare(a.Name, b.Name) })
+	return specs
+}
+
+// fillSection sets each key of specs that s lacks to its default.
 func fillSection(s *Section, specs []KeySpec) {
 	for _, k := range specs {
 		if s.Has(k.Name) {

@@ -47,10 +47,11 @@ const agentChannelType = "auth-agent@openssh.com"
 // agentDialTimeout bounds connecting to the local agent socket.
 const agentDialTimeout = 5 * time.Second
 
-// agentForwardSocket returns the agent socket cfg forwards.
-func (c *Config) agentForwardSocket() string {
-	if c.AgentForwardSocket != "" {
-		return c.AgentForwardSocket
+// agentSocket is the agent socket to use: the configured one, else
+// $SSH_AUTH_SOCK.
+func agentSocket(configured string) string {
+	if configured != "" {
+		return configured
 	}
 	return os.Getenv("SSH_AUTH_SOCK")
 }

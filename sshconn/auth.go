@@ -111,11 +111,7 @@ func (a *Auth) prepare(ctx context.Context, passphrases map[string]string) (*cre
 		signers = append(signers, s)
 	}
 	if a.AllowAgent {
-		sock := a.AgentSocket
-		if sock == "" {
-			sock = os.Getenv("SSH_AUTH_SOCK")
-		}
-		if sock != "" {
+		if sock := agentSocket(a.AgentSocket); sock != "" {
 			var d net.Dialer
 			if conn, err := d.DialContext(ctx, "unix", sock); err == nil {
 				creds.closer = func() { conn.Close() }

@@ -138,7 +138,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	for _, h := range hops {
 		if h.ForwardAgent {
-			if err := checkAgent(ctx, h.agentForwardSocket()); err != nil {
+			if err := checkAgent(ctx, agentSocket(h.AgentForwardSocket)); err != nil {
 				return nil, hopErr(h, h == &cfg, err)
 			}
 		}
@@ -244,7 +244,7 @@ func dialHop(ctx context.Context, b *budget, h *Config, creds *credentials, jump
 		// it the library refuses agent channels. (nil only if something
 		// registered the type before, which nothing does.)
 		if agentChans := client.HandleChannelOpen(agentChannelType); agentChans != nil {
-			sock := h.agentForwardSocket()
+			sock := agentSocket(h.AgentForwardSocket)
 			c.wg.Add(1)
 			go func() {
 				defer c.wg.Done()
@@ -301,9 +301,6 @@ func handshake(ctx context.Context, b *budget, netConn net.Conn, cfg *Config, cr
 	watch.Wait()
 	if err == nil {
 		return ssh.NewClient(sshConn, chans, reqs), nil
-	}
-	if hk := checker.refused(); hk != nil {
-		return nil, hk
 	}
 	if hostErr := checker.failed(); hostErr != nil {
 		return nil, hostErr

@@ -78,8 +78,9 @@ type hostKeyChecker struct {
 
 	mu       sync.Mutex
 	accepted ssh.PublicKey // the key accepted at the first key exchange
-	rejected *HostKeyError // why the key was refused
-	failure  error         // an error of cfg.Ask or of writing known_hosts
+	// err is why the key was not accepted: a *HostKeyError when it was
+	// refused, else an error of cfg.Ask or of writing known_hosts.
+	err error
 }
 
 func newHostKeyChecker(ctx context.Context, b *budget, cfg HostKeyConfig, host string, port int) (*hostKeyChecker, error) {
@@ -119,19 +120,13 @@ func (c *hostKeyChecker) algorithms() []string {
 	return c.db.HostKeyAlgorithms(c.lookup)
 }
 
-// refused returns the reason the host key was refused, or nil.
-func (c *hostKeyChecker) refused() *HostKeyError {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.rejected
-}
-
-// failed returns an error of HostKeyConfig.Ask or of adding the key to
-// known_hosts, or nil.
+// failed returns why the host key was not accepted (a *HostKeyError when
+// it was refused, else an error of HostKeyConfig.Ask or of adding the key
+// to known_hosts), or nil.
 func (c *hostKeyChecker) failed() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.failure
+	return c.err
 }
 
 // callback is the ssh.HostKeyCallback. The SSH library calls it at every
@@ -192,8 +187,8 @@ func (c *hostKeyChecker) callback(_ string, remote net.Addr, key ssh.PublicKey) 
 			askErr = c.ctx.Err()
 		}
 		if askErr != nil {
-			c.failure = fmt.Errorf("host key check for %s: %w", info.LookupName, askErr)
-			return c.failure
+			c.err = fmt.Errorf("host key check for %s: %w", info.LookupName, askErr)
+			return c.err
 		}
 		accept = ok
 	}
@@ -201,7 +196,7 @@ func (c *hostKeyChecker) callback(_ string, remote net.Addr, key ssh.PublicKey) 
 		return c.reject(hkErr)
 	}
 	if err := appendKnownHost(c.files[0], c.lookup, key); err != nil {
-		c.failure = err
+		c.err = err
 		return err
 	}
 	c.accepted = key
@@ -209,7 +204,7 @@ func (c *hostKeyChecker) callback(_ string, remote net.Addr, key ssh.PublicKey) 
 }
 
 func (c *hostKeyChecker) reject(e *HostKeyError) error {
-	c.rejected = e
+	c.err = e
 	return e
 }
 

@@ -21,7 +21,6 @@ type rawSettings struct {
 	identityFiles           []string
 	identitiesOnly          bool
 	identityAgent           string
-	jump                    string
 	proxyCommand            string
 	userKnownHosts          []string
 	globalKnownHosts        []string

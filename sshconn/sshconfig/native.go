@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -69,6 +70,20 @@ type reader struct {
 	sawExec     bool
 }
 
+// hostName is the name to connect to as read so far: HostName with %h
+// expanded to the name asked for, or that name when there is no HostName.
+// The error is the message for a *ConfigError.
+func (rd *reader) hostName() (string, error) {
+	if rd.st.hostname == nil {
+		return rd.hostArg, nil
+	}
+	h, err := percentExpand(*rd.st.hostname, false, nil, map[byte]string{'h': rd.hostArg})
+	if err != nil {
+		return "", fmt.Errorf("HostName %q: %v", *rd.st.hostname, err)
+	}
+	return h, nil
+}
+
 // unsupportedErr returns what the reader could not answer, if anything.
 func (rd *reader) unsupportedErr() error {
 	if rd.unsupported == nil {
@@ -108,13 +123,9 @@ func (r *resolver) native(host string, args hostArgs) (Settings, string, error) 
 	}
 
 	// HostName with %h, then lower-case (names only) as ssh does.
-	target := host
-	if st.hostname != nil {
-		h, err := percentExpand(*st.hostname, false, nil, map[byte]string{'h': host})
-		if err != nil {
-			return Settings{}, "", &ConfigError{Msg: fmt.Sprintf("HostName %q: %v", *st.hostname, err)}
-		}
-		target = h
+	target, err := rd.hostName()
+	if err != nil {
+		return Settings{}, "", &ConfigError{Msg: err.Error()}
 	}
 	target = canonicalAddress(target)
 	if st.canonicalize > 0 || st.permittedCNAMEs {
@@ -169,14 +180,15 @@ func (r *resolver) native(host string, args hostArgs) (Settings, string, error) 
 	if st.proxyCommand != nil && !strings.EqualFold(*st.proxyCommand, "none") && !args.noProxy {
 		raw.proxyCommand = *st.proxyCommand
 	}
+	var jump string
 	if st.jumpHost != "" && st.jumpHost != "none" {
-		raw.jump = formatJump(st.jumpExtra, st.jumpUser, st.jumpHost, st.jumpPort)
+		jump = formatJump(st.jumpExtra, st.jumpUser, st.jumpHost, st.jumpPort)
 	}
 	s, err := r.finish(raw, false)
 	if err != nil {
 		return Settings{}, "", err
 	}
-	if raw.jump != "" {
+	if jump != "" {
 		// ssh refuses a last jump host that is the target itself.
 		ju, jp := st.jumpUser, st.jumpPort
 		if ju == "" {
@@ -190,7 +202,7 @@ func (r *resolver) native(host string, args hostArgs) (Settings, string, error) 
 		}
 	}
 	s.Source = Native
-	return s, raw.jump, nil
+	return s, jump, nil
 }
 
 // serverAliveDefault is ServerAliveInterval as Debian's ssh fills it:
@@ -489,7 +501,7 @@ func (rd *reader) line(text, file string, n int, fl readFlags, active *bool, dep
 			if len(st.identityFiles) >= 100 {
 				return bad("too many identity files")
 			}
-			if !containsString(st.identityFiles, args[0]) {
+			if !slices.Contains(st.identityFiles, args[0]) {
 				st.identityFiles = append(st.identityFiles, args[0])
 			}
 		}
@@ -617,14 +629,13 @@ func (rd *reader) match(cond, file string, n int, final bool) (bool, error) {
 	if st.user != nil {
 		ruser = *st.user
 	}
-	host := rd.hostArg
-	switch {
-	case final:
+	var host string
+	if final {
 		host = *st.hostname
-	case st.hostname != nil:
-		h, err := percentExpand(*st.hostname, false, nil, map[byte]string{'h': rd.hostArg})
+	} else {
+		h, err := rd.hostName()
 		if err != nil {
-			return false, &ConfigError{File: file, Line: n, Msg: fmt.Sprintf("HostName %q: %v", *st.hostname, err)}
+			return false, &ConfigError{File: file, Line: n, Msg: err.Error()}
 		}
 		host = h
 	}
@@ -772,18 +783,16 @@ func (rd *reader) globTilde(p string) string {
 func (rd *reader) parseJump(s string, active bool) error {
 	st := rd.st
 	active = active && st.proxyCommand == nil && st.jumpHost == ""
-	orig := s
-	if i := strings.IndexByte(s, '#'); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimRight(s, whitespace)
-	if strings.EqualFold(orig, "none") {
+	if strings.EqualFold(s, "none") {
 		if active {
 			st.jumpHost = "none"
 		}
 		return nil
 	}
-	hops := strings.Split(s, ",")
+	hops, err := splitJump(s)
+	if err != nil {
+		return errors.New("missing or bad host") // as parseHop says of an empty hop
+	}
 	var last jumpHop
 	for i := len(hops) - 1; i >= 0; i-- {
 		h, err := parseHop(hops[i])
@@ -798,8 +807,8 @@ func (rd *reader) parseJump(s string, active bool) error {
 		st.jumpHost, st.jumpUser, st.jumpPort = last.host, last.user, last.port
 		none := "none"
 		st.proxyCommand = &none
-		if i := strings.LastIndexByte(orig, ','); i > 0 {
-			st.jumpExtra = orig[:i]
+		if i := strings.LastIndexByte(s, ','); i > 0 {
+			st.jumpExtra = s[:i]
 		}
 	}
 	return nil
@@ -902,13 +911,4 @@ func validEnvName(s string) bool {
 		}
 	}
 	return true
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
