@@ -414,18 +414,7 @@ func (s *Session) ExecPublishedApplication(ctx context.Context, exec string) err
 	if err != nil {
 		return fmt.Errorf("x2go: %w", err)
 	}
-	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: sn.Display, Name: name, Exec: exec, Env: s.soundEnv()})
-	if err != nil {
-		return fmt.Errorf("x2go: %w", err)
-	}
-	ctrl, err := s.ctrl.current()
-	if err != nil {
-		return err
-	}
-	_, err = bounded(ctx, s.opts.Timeouts.Exec, ErrExecTimeout, func(ctx context.Context) (string, error) {
-		return ctrl.Exec(ctx, cmd)
-	})
-	return err
+	return s.ctrl.execIn(ctx, name, sn.Display, exec, s.soundEnv(), s.opts.Timeouts.Exec)
 }
 
 // Name returns the name of the session this Session drives ("" if none).
