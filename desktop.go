@@ -96,17 +96,15 @@ func (s *Session) ShareDesktop(ctx context.Context, desktop Desktop, mode ShareM
 	want := desktop.String()
 	owner, display, err := protocol.SplitDesktop(want)
 	if err != nil {
-		return s.startFailed(fmt.Errorf("x2go: %w", err))
+		return s.term.Fail(fmt.Errorf("x2go: %w", err))
 	}
 	list, err := s.listDesktops(ctx)
 	if err != nil {
-		return s.startFailed(err)
+		return s.term.Fail(err)
 	}
 	listed := want
 	if !protocol.HasDesktop(list, want) {
-		if h := s.hooks.Progress; h != nil {
-			h(s, -1)
-		}
+		s.term.FailProgress()
 		if h := s.hooks.NoSuchDesktop; h != nil {
 			h(s, want)
 		}
@@ -117,7 +115,7 @@ func (s *Session) ShareDesktop(ctx context.Context, desktop Desktop, mode ShareM
 	}
 	command, err := protocol.ShadowCommand(mode == FullAccess, owner, display)
 	if err != nil {
-		return s.startFailed(fmt.Errorf("x2go: %w", err))
+		return s.term.Fail(fmt.Errorf("x2go: %w", err))
 	}
 	if owner != s.ctrl.Username() {
 		s.log.Info("waiting for the desktop's owner to accept sharing", "desktop", listed, "owner", owner)

@@ -467,18 +467,6 @@ func (s *Session) UpdateStatus(ctx context.Context) (Status, error) {
 	return s.term.UpdateStatus(ctx)
 }
 
-// startFailed reports a start that failed before the terminal session
-// began it.
-func (s *Session) startFailed(err error) error {
-	if h := s.hooks.Progress; h != nil {
-		h(s, -1)
-	}
-	if h := s.hooks.SessionStartupFailed; h != nil {
-		h(s, err)
-	}
-	return err
-}
-
 // Start starts a new X2Go session with Options.Params and brings its
 // graphics up on the local display. It returns once the session runs;
 // use Wait to learn when it ends. If the start fails after the server
@@ -495,7 +483,7 @@ func (s *Session) Start(ctx context.Context) error {
 			err = &FeatureError{Feature: protocol.FeaturePublishedApplications}
 		}
 		if err != nil {
-			return s.startFailed(err)
+			return s.term.Fail(err)
 		}
 	}
 	return s.term.Start(ctx, term.StartParams{
