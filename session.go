@@ -478,11 +478,7 @@ func (s *Session) Start(ctx context.Context) error {
 	command := p.Command
 	if sessType == protocol.TypePublished {
 		command = "PUBLISHED"
-		ok, err := s.ctrl.HasServerFeature(ctx, protocol.FeaturePublishedApplications)
-		if err == nil && !ok {
-			err = &FeatureError{Feature: protocol.FeaturePublishedApplications}
-		}
-		if err != nil {
+		if err := s.ctrl.requireFeature(ctx, protocol.FeaturePublishedApplications); err != nil {
 			return s.term.Fail(err)
 		}
 	}
