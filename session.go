@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/x2go-go/x2go/internal/fileshare"
@@ -473,8 +472,10 @@ func (s *Session) UpdateStatus(ctx context.Context) (Status, error) {
 // created the session, that half-started session is terminated.
 func (s *Session) Start(ctx context.Context) error {
 	p := s.opts.Params.withDefaults()
-	published := strings.EqualFold(p.SessionType, "published") || strings.EqualFold(p.SessionType, "P") || p.Command == "PUBLISHED"
-	sessType := protocol.SessionTypeFor(p.Command, p.SessionType, published, p.Geometry, false)
+	// The command is never empty here, so SessionTypeFor's published flag
+	// only counts for PUBLISHED; a "published"/"P" SessionType gives P
+	// through the requested type.
+	sessType := protocol.SessionTypeFor(p.Command, p.SessionType, p.Command == "PUBLISHED", p.Geometry, false)
 	command := p.Command
 	if sessType == protocol.TypePublished {
 		command = "PUBLISHED"
