@@ -436,7 +436,7 @@ func (s *Session) Resume(ctx context.Context, name string, p protocol.ResumePara
 	_, err = s.startRun(ctx, conn, service.Run{
 		Name: name, Display: info.Display, Cookie: info.Cookie, AgentPID: info.AgentPID,
 		GraphicsPort: ports.GraphicsPort, SoundPort: ports.SoundPort, SSHFSPort: ports.SSHFSPort,
-		Resumed: true, Conn: conn,
+		Conn: conn,
 	})
 	if err != nil {
 		s.setStatus(StatusFaulty, true)
