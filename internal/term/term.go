@@ -134,10 +134,12 @@ type run struct {
 	wg       sync.WaitGroup
 }
 
+// part is one started part of a run. parts[0], when there is one, is
+// always the required part (the graphics): a run whose first service does
+// not start is no run at all.
 type part struct {
-	name     string
-	inst     service.Instance
-	required bool
+	name string
+	inst service.Instance
 }
 
 // env collects the variables the started parts want the session's
@@ -161,7 +163,7 @@ func (r *run) env() map[string]string {
 
 // graphicsAlive reports whether the required part still runs.
 func (r *run) graphicsAlive() bool {
-	if len(r.parts) == 0 || !r.parts[0].required {
+	if len(r.parts) == 0 {
 		return false
 	}
 	select {
@@ -481,7 +483,7 @@ func (s *Session) startRun(ctx context.Context, conn service.Conn, info service.
 			}
 			continue
 		}
-		r.parts = append(r.parts, part{name: svc.Name(), inst: inst, required: i == 0})
+		r.parts = append(r.parts, part{name: svc.Name(), inst: inst})
 	}
 	s.mu.Lock()
 	s.cur = r
@@ -527,15 +529,13 @@ func (s *Session) stopRun(ctx context.Context, r *run) {
 func (s *Session) watch(r *run) {
 	defer r.wg.Done()
 	defer close(r.ended)
-	for _, p := range r.parts {
-		if !p.required {
-			r.wg.Add(1)
-			go s.watchOptional(r, p)
-		}
-	}
-	if len(r.parts) == 0 || !r.parts[0].required {
+	if len(r.parts) == 0 {
 		<-r.stop
 		return
+	}
+	for _, p := range r.parts[1:] {
+		r.wg.Add(1)
+		go s.watchOptional(r, p)
 	}
 	g := r.parts[0]
 	select {
@@ -664,7 +664,7 @@ func (s *Session) end(ctx context.Context, terminate bool) error {
 		return ErrNoActiveSession
 	}
 	if r != nil {
-		if len(r.parts) > 0 && r.parts[0].required && !r.graphicsAlive() && !r.stopping.Load() {
+		if len(r.parts) > 0 && !r.graphicsAlive() && !r.stopping.Load() {
 			// The graphics ended on their own and the agent may be
 			// suspending itself: let the watcher learn the server's view
 			// first, because x2gosuspend-session on a SUSPENDING agent
