@@ -35,6 +35,7 @@ type Session struct {
 	folders   *fileshare.Folders   // nil unless folder sharing is on
 	sound     *sound.Service       // nil without sound
 	term      *term.Session
+	root      string // the local sessions root (Params.SessionsRoot or its default)
 }
 
 // NewSession checks opts and returns an unconnected Session.
@@ -54,12 +55,19 @@ func NewSession(opts Options) (*Session, error) {
 		s.opts.ProfileName = s.ctrl.ProfileName()
 	}
 	p := opts.Params.withDefaults()
-	env := p.Env
-	if env == nil {
-		env = os.Environ()
+	if p.Env == nil {
+		p.Env = os.Environ()
+	}
+	s.root = p.SessionsRoot
+	if s.root == "" {
+		root, err := nxproxy.DefaultSessionsRoot()
+		if err != nil {
+			root = filepath.Join(os.TempDir(), ".x2go")
+		}
+		s.root = root
 	}
 	s.gfx = graphics.New(graphics.Config{
-		NXProxy: p.NXProxy, SessionsRoot: s.sessionsRoot(), Env: env,
+		NXProxy: p.NXProxy, SessionsRoot: s.root, Env: p.Env,
 		ServerIsLocal: tunnel.IsLocalHost(s.ctrl.Server()),
 		OnTunnelFailed: func(host string, port int, err error) {
 			if h := s.hooks.ForwardingTunnelSetupFailed; h != nil {
@@ -70,12 +78,12 @@ func NewSession(opts Options) (*Session, error) {
 	})
 	s.term = term.New(term.Config{
 		Conn:     s.conn,
-		Services: s.services(),
+		Services: s.services(p),
 		Hooks:    s.termHooks(),
 		AfterTerminate: func(name string, display int) {
 			// The local session directory goes with the session, whether
 			// or not its graphics were up (it may have been suspended).
-			if err := nxproxy.RemoveSessionDirs(s.sessionsRoot(), name, display); err != nil {
+			if err := nxproxy.RemoveSessionDirs(s.root, name, display); err != nil {
 				s.log.Warn("removing the local session directory", "err", err)
 			}
 		},
@@ -87,10 +95,11 @@ func NewSession(opts Options) (*Session, error) {
 
 // services returns the parts of a running session, in start order: the
 // graphics first (required), then the sound forward, then the sshfs
-// transport and what uses it (python-x2go's order).
-func (s *Session) services() []service.Service {
+// transport and what uses it (python-x2go's order). p are the session's
+// Params with their defaults and Env filled in.
+func (s *Session) services(p Params) []service.Service {
 	svcs := []service.Service{s.gfx}
-	if snd := s.soundService(); snd != nil {
+	if snd := s.soundService(p); snd != nil {
 		svcs = append(svcs, snd)
 	}
 	o := &s.opts
@@ -118,7 +127,7 @@ func (s *Session) services() []service.Service {
 	svcs = append(svcs, s.transport)
 	spool := fileshare.SpoolConfig{
 		Transport: s.transport,
-		LocalDir:  func(name string) string { return nxproxy.SessionDir(s.sessionsRoot(), name) },
+		LocalDir:  func(name string) string { return nxproxy.SessionDir(s.root, name) },
 		Home:      s.ctrl.RemoteHome,
 	}
 	if o.Printing != nil {
@@ -433,18 +442,7 @@ func (s *Session) Title() string { return "X2GO-" + s.Name() }
 // LocalSessionDir returns the local session directory (<root>/S-<name>)
 // that holds nxproxy's logs.
 func (s *Session) LocalSessionDir() string {
-	return nxproxy.SessionDir(s.sessionsRoot(), s.Name())
-}
-
-func (s *Session) sessionsRoot() string {
-	if r := s.opts.Params.SessionsRoot; r != "" {
-		return r
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		home = os.TempDir()
-	}
-	return filepath.Join(home, ".x2go")
+	return nxproxy.SessionDir(s.root, s.Name())
 }
 
 // GraphicsOK reports whether nxproxy runs and its forward is connected
