@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/x2go-go/x2go/internal/term"
 	"github.com/x2go-go/x2go/protocol"
 )
 
@@ -120,15 +119,10 @@ func (s *Session) ShareDesktop(ctx context.Context, desktop Desktop, mode ShareM
 	if owner != s.ctrl.Username() {
 		s.log.Info("waiting for the desktop's owner to accept sharing", "desktop", listed, "owner", owner)
 	}
-	p := s.opts.Params.withDefaults()
-	err = s.term.Start(ctx, term.StartParams{
-		Agent: protocol.StartParams{
-			Geometry: p.Geometry, Link: p.Link, Pack: p.Pack, CacheType: p.CacheType, Depth: p.Depth,
-			KbLayout: p.KbLayout, KbType: p.KbType, SessionType: protocol.TypeShadow, Command: command,
-			Xinerama: p.Xinerama, DPI: p.DPI,
-		},
-		SoundSystem: p.SoundSystem,
-	})
+	sp := s.opts.Params.withDefaults().startParams(protocol.TypeShadow, command)
+	// A shadow session takes neither a clipboard mode nor an XDMCP server.
+	sp.Agent.Clipboard, sp.Agent.XDMCPServer = "", ""
+	err = s.term.Start(ctx, sp)
 	switch {
 	case err == nil:
 		return nil

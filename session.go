@@ -481,14 +481,7 @@ func (s *Session) Start(ctx context.Context) error {
 			return s.term.Fail(err)
 		}
 	}
-	return s.term.Start(ctx, term.StartParams{
-		Agent: protocol.StartParams{
-			Geometry: p.Geometry, Link: p.Link, Pack: p.Pack, CacheType: p.CacheType, Depth: p.Depth,
-			KbLayout: p.KbLayout, KbType: p.KbType, SessionType: sessType, Command: command,
-			Clipboard: p.Clipboard, Xinerama: p.Xinerama, DPI: p.DPI, XDMCPServer: p.XDMCPServer,
-		},
-		SoundSystem: p.SoundSystem,
-	})
+	return s.term.Start(ctx, p.startParams(sessType, command))
 }
 
 // Resume resumes the server session called name (suspended, or running
