@@ -46,13 +46,13 @@ func (c *ControlSession) ExecPublishedApplication(ctx context.Context, name, exe
 	if si.Status != protocol.StatusRunning {
 		return fmt.Errorf("%w: %s is not running (status %s); an application can only start in a running session", ErrNoActiveSession, name, si.Status)
 	}
-	return c.execIn(ctx, name, si.Display, exec, c.opts.Timeouts.Exec)
+	return c.execIn(ctx, name, si.Display, exec, nil, c.opts.Timeouts.Exec)
 }
 
 // execIn runs a published application's command in session name on
-// display, bounded by limit.
-func (c *ControlSession) execIn(ctx context.Context, name string, display int, exec string, limit time.Duration) error {
-	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: display, Name: name, Exec: exec})
+// display, with env added to its environment, bounded by limit.
+func (c *ControlSession) execIn(ctx context.Context, name string, display int, exec string, env map[string]string, limit time.Duration) error {
+	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: display, Name: name, Exec: exec, Env: env})
 	if err != nil {
 		return fmt.Errorf("x2go: %w", err)
 	}

@@ -703,23 +703,9 @@ func (c *Client) observe(ce *ctrlEntry) []observed {
 // refreshOne lists the sessions on one control session and applies the
 // list.
 func (c *Client) refreshOne(ctx context.Context, ce *ctrlEntry) error {
-	c.mu.Lock()
-	before := c.observe(ce)
-	c.mu.Unlock()
-	list, err := ce.ctrl.ListSessions(ctx)
+	list, busy, err := c.listApplied(ctx, ce)
 	if err != nil {
 		return err
-	}
-	letters := make(map[string]string, len(list))
-	for _, si := range list {
-		letters[si.Name] = si.Status
-	}
-	busy := false
-	for _, o := range before {
-		busy = busy || o.starting
-		if o.name != "" {
-			o.e.s.term.ApplyServerStatus(letters[o.name], o.seq)
-		}
 	}
 
 	c.mu.Lock()

@@ -43,30 +43,32 @@ type ServerResult struct {
 // brought up to date from the lists, as Refresh does.
 func (c *Client) ListServers(ctx context.Context) []ServerResult {
 	return c.acrossServers(ctx, func(ctx context.Context, ce *ctrlEntry, r *ServerResult) {
-		r.Sessions, r.Err = c.listApplied(ctx, ce)
+		r.Sessions, _, r.Err = c.listApplied(ctx, ce)
 	})
 }
 
 // listApplied lists the sessions on ce and applies the list to the
-// registry.
-func (c *Client) listApplied(ctx context.Context, ce *ctrlEntry) ([]SessionInfo, error) {
+// registry. busy reports whether one of ce's Sessions was starting when
+// the list was asked for.
+func (c *Client) listApplied(ctx context.Context, ce *ctrlEntry) (list []SessionInfo, busy bool, err error) {
 	c.mu.Lock()
 	before := c.observe(ce)
 	c.mu.Unlock()
-	list, err := ce.ctrl.ListSessions(ctx)
+	list, err = ce.ctrl.ListSessions(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	letters := make(map[string]string, len(list))
 	for _, si := range list {
 		letters[si.Name] = si.Status
 	}
 	for _, o := range before {
+		busy = busy || o.starting
 		if o.name != "" {
 			o.e.s.term.ApplyServerStatus(letters[o.name], o.seq)
 		}
 	}
-	return list, nil
+	return list, busy, nil
 }
 
 // SuspendMatching suspends, on every server of the registry in parallel,

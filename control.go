@@ -436,6 +436,15 @@ func (c *ControlSession) HasServerFeature(ctx context.Context, feature string) (
 	return ctrl.HasFeature(ctx, feature)
 }
 
+// requireFeature returns a *FeatureError when the server lacks feature.
+func (c *ControlSession) requireFeature(ctx context.Context, feature string) error {
+	ctrl, err := c.current()
+	if err != nil {
+		return err
+	}
+	return ctrl.RequireFeature(ctx, feature)
+}
+
 // ServerVersions returns the x2goserver components and their versions
 // (x2goversion), fetched once per connection.
 func (c *ControlSession) ServerVersions(ctx context.Context) (map[string]string, error) {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/x2go-go/x2go/internal/term"
 	"github.com/x2go-go/x2go/protocol"
 )
 
@@ -96,17 +95,15 @@ func (s *Session) ShareDesktop(ctx context.Context, desktop Desktop, mode ShareM
 	want := desktop.String()
 	owner, display, err := protocol.SplitDesktop(want)
 	if err != nil {
-		return s.startFailed(fmt.Errorf("x2go: %w", err))
+		return s.term.Fail(fmt.Errorf("x2go: %w", err))
 	}
 	list, err := s.listDesktops(ctx)
 	if err != nil {
-		return s.startFailed(err)
+		return s.term.Fail(err)
 	}
 	listed := want
 	if !protocol.HasDesktop(list, want) {
-		if h := s.hooks.Progress; h != nil {
-			h(s, -1)
-		}
+		s.term.FailProgress()
 		if h := s.hooks.NoSuchDesktop; h != nil {
 			h(s, want)
 		}
@@ -117,20 +114,15 @@ func (s *Session) ShareDesktop(ctx context.Context, desktop Desktop, mode ShareM
 	}
 	command, err := protocol.ShadowCommand(mode == FullAccess, owner, display)
 	if err != nil {
-		return s.startFailed(fmt.Errorf("x2go: %w", err))
+		return s.term.Fail(fmt.Errorf("x2go: %w", err))
 	}
 	if owner != s.ctrl.Username() {
 		s.log.Info("waiting for the desktop's owner to accept sharing", "desktop", listed, "owner", owner)
 	}
-	p := s.opts.Params.withDefaults()
-	err = s.term.Start(ctx, term.StartParams{
-		Agent: protocol.StartParams{
-			Geometry: p.Geometry, Link: p.Link, Pack: p.Pack, CacheType: p.CacheType, Depth: p.Depth,
-			KbLayout: p.KbLayout, KbType: p.KbType, SessionType: protocol.TypeShadow, Command: command,
-			Xinerama: p.Xinerama, DPI: p.DPI,
-		},
-		SoundSystem: p.SoundSystem,
-	})
+	sp := s.opts.Params.withDefaults().startParams(protocol.TypeShadow, command)
+	// A shadow session takes neither a clipboard mode nor an XDMCP server.
+	sp.Agent.Clipboard, sp.Agent.XDMCPServer = "", ""
+	err = s.term.Start(ctx, sp)
 	switch {
 	case err == nil:
 		return nil

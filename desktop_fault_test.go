@@ -116,8 +116,38 @@ func TestFaultShareNoSuchDesktop(t *testing.T) {
 	if n := len(h.progress); n == 0 || h.progress[n-1] != -1 {
 		t.Errorf("progress %v, want it to end at -1", h.progress)
 	}
+	if p := s.Progress(); p != -1 {
+		t.Errorf("Progress() = %d after the refusal, want -1 as the hook said", p)
+	}
+	if len(h.startFail) != 0 {
+		t.Errorf("SessionStartupFailed called for a desktop that is not there: %q", h.startFail)
+	}
 	if s.Status() != x2go.StatusVirgin || s.Name() != "" {
 		t.Errorf("after the refusal: status %v, name %q", s.Status(), s.Name())
+	}
+}
+
+// A start given up before the terminal session began it (here: a
+// malformed desktop) leaves Progress at -1, as the Progress hook said.
+func TestFaultShareMalformedDesktopProgress(t *testing.T) {
+	faultLeakCheck(t)
+	srv := fakesshd.New(t, fakesshd.Standard())
+	h := &shareHooks{}
+	s := connectShare(t, srv, h, nil)
+
+	if err := s.ShareDesktop(testCtx(t), x2go.Desktop{User: "x2gotest", Display: "x"}, x2go.ViewOnly); err == nil {
+		t.Fatal("ShareDesktop(x2gotest@:x) succeeded")
+	}
+	if got := started(srv); got != nil {
+		t.Errorf("x2gostartagent was sent for a malformed desktop: %q", got)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.progress) != 1 || h.progress[0] != -1 || len(h.startFail) != 1 {
+		t.Errorf("hooks: progress %v, startup failed %q; want [-1] and one failure", h.progress, h.startFail)
+	}
+	if p := s.Progress(); p != -1 {
+		t.Errorf("Progress() = %d after the failed start, want -1", p)
 	}
 }
 

@@ -2,6 +2,7 @@ package x2go
 
 import (
 	"github.com/x2go-go/x2go/internal/nxproxy"
+	"github.com/x2go-go/x2go/internal/term"
 	"github.com/x2go-go/x2go/protocol"
 )
 
@@ -82,4 +83,17 @@ func (p Params) withDefaults() Params {
 		p.NXProxy = nxproxy.DefaultBinary
 	}
 	return p
+}
+
+// startParams returns what the terminal session needs to start a session
+// of type sessType running command with these Params.
+func (p Params) startParams(sessType, command string) term.StartParams {
+	return term.StartParams{
+		Agent: protocol.StartParams{
+			Geometry: p.Geometry, Link: p.Link, Pack: p.Pack, CacheType: p.CacheType, Depth: p.Depth,
+			KbLayout: p.KbLayout, KbType: p.KbType, SessionType: sessType, Command: command,
+			Clipboard: p.Clipboard, Xinerama: p.Xinerama, DPI: p.DPI, XDMCPServer: p.XDMCPServer,
+		},
+		SoundSystem: p.SoundSystem,
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/x2go-go/x2go/internal/fileshare"
@@ -36,6 +35,7 @@ type Session struct {
 	folders   *fileshare.Folders   // nil unless folder sharing is on
 	sound     *sound.Service       // nil without sound
 	term      *term.Session
+	root      string // the local sessions root (Params.SessionsRoot or its default)
 }
 
 // NewSession checks opts and returns an unconnected Session.
@@ -55,12 +55,19 @@ func NewSession(opts Options) (*Session, error) {
 		s.opts.ProfileName = s.ctrl.ProfileName()
 	}
 	p := opts.Params.withDefaults()
-	env := p.Env
-	if env == nil {
-		env = os.Environ()
+	if p.Env == nil {
+		p.Env = os.Environ()
+	}
+	s.root = p.SessionsRoot
+	if s.root == "" {
+		root, err := nxproxy.DefaultSessionsRoot()
+		if err != nil {
+			root = filepath.Join(os.TempDir(), ".x2go")
+		}
+		s.root = root
 	}
 	s.gfx = graphics.New(graphics.Config{
-		NXProxy: p.NXProxy, SessionsRoot: s.sessionsRoot(), Env: env,
+		NXProxy: p.NXProxy, SessionsRoot: s.root, Env: p.Env,
 		ServerIsLocal: tunnel.IsLocalHost(s.ctrl.Server()),
 		OnTunnelFailed: func(host string, port int, err error) {
 			if h := s.hooks.ForwardingTunnelSetupFailed; h != nil {
@@ -71,12 +78,12 @@ func NewSession(opts Options) (*Session, error) {
 	})
 	s.term = term.New(term.Config{
 		Conn:     s.conn,
-		Services: s.services(),
+		Services: s.services(p),
 		Hooks:    s.termHooks(),
 		AfterTerminate: func(name string, display int) {
 			// The local session directory goes with the session, whether
 			// or not its graphics were up (it may have been suspended).
-			if err := nxproxy.RemoveSessionDirs(s.sessionsRoot(), name, display); err != nil {
+			if err := nxproxy.RemoveSessionDirs(s.root, name, display); err != nil {
 				s.log.Warn("removing the local session directory", "err", err)
 			}
 		},
@@ -88,10 +95,11 @@ func NewSession(opts Options) (*Session, error) {
 
 // services returns the parts of a running session, in start order: the
 // graphics first (required), then the sound forward, then the sshfs
-// transport and what uses it (python-x2go's order).
-func (s *Session) services() []service.Service {
+// transport and what uses it (python-x2go's order). p are the session's
+// Params with their defaults and Env filled in.
+func (s *Session) services(p Params) []service.Service {
 	svcs := []service.Service{s.gfx}
-	if snd := s.soundService(); snd != nil {
+	if snd := s.soundService(p); snd != nil {
 		svcs = append(svcs, snd)
 	}
 	o := &s.opts
@@ -119,7 +127,7 @@ func (s *Session) services() []service.Service {
 	svcs = append(svcs, s.transport)
 	spool := fileshare.SpoolConfig{
 		Transport: s.transport,
-		LocalDir:  func(name string) string { return nxproxy.SessionDir(s.sessionsRoot(), name) },
+		LocalDir:  func(name string) string { return nxproxy.SessionDir(s.root, name) },
 	}
 	if o.Printing != nil {
 		svcs = append(svcs, fileshare.NewPrintSpool(spool, *o.Printing))
@@ -413,18 +421,7 @@ func (s *Session) ExecPublishedApplication(ctx context.Context, exec string) err
 	if err != nil {
 		return fmt.Errorf("x2go: %w", err)
 	}
-	cmd, err := protocol.ExecPublishedCmd(protocol.ExecParams{Display: sn.Display, Name: name, Exec: exec, Env: s.soundEnv()})
-	if err != nil {
-		return fmt.Errorf("x2go: %w", err)
-	}
-	ctrl, err := s.ctrl.current()
-	if err != nil {
-		return err
-	}
-	_, err = bounded(ctx, s.opts.Timeouts.Exec, ErrExecTimeout, func(ctx context.Context) (string, error) {
-		return ctrl.Exec(ctx, cmd)
-	})
-	return err
+	return s.ctrl.execIn(ctx, name, sn.Display, exec, s.soundEnv(), s.opts.Timeouts.Exec)
 }
 
 // Name returns the name of the session this Session drives ("" if none).
@@ -444,18 +441,7 @@ func (s *Session) Title() string { return "X2GO-" + s.Name() }
 // LocalSessionDir returns the local session directory (<root>/S-<name>)
 // that holds nxproxy's logs.
 func (s *Session) LocalSessionDir() string {
-	return nxproxy.SessionDir(s.sessionsRoot(), s.Name())
-}
-
-func (s *Session) sessionsRoot() string {
-	if r := s.opts.Params.SessionsRoot; r != "" {
-		return r
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		home = os.TempDir()
-	}
-	return filepath.Join(home, ".x2go")
+	return nxproxy.SessionDir(s.root, s.Name())
 }
 
 // GraphicsOK reports whether nxproxy runs and its forward is connected
@@ -477,45 +463,24 @@ func (s *Session) UpdateStatus(ctx context.Context) (Status, error) {
 	return s.term.UpdateStatus(ctx)
 }
 
-// startFailed reports a start that failed before the terminal session
-// began it.
-func (s *Session) startFailed(err error) error {
-	if h := s.hooks.Progress; h != nil {
-		h(s, -1)
-	}
-	if h := s.hooks.SessionStartupFailed; h != nil {
-		h(s, err)
-	}
-	return err
-}
-
 // Start starts a new X2Go session with Options.Params and brings its
 // graphics up on the local display. It returns once the session runs;
 // use Wait to learn when it ends. If the start fails after the server
 // created the session, that half-started session is terminated.
 func (s *Session) Start(ctx context.Context) error {
 	p := s.opts.Params.withDefaults()
-	published := strings.EqualFold(p.SessionType, "published") || strings.EqualFold(p.SessionType, "P") || p.Command == "PUBLISHED"
-	sessType := protocol.SessionTypeFor(p.Command, p.SessionType, published, p.Geometry, false)
+	// The command is never empty here, so SessionTypeFor's published flag
+	// only counts for PUBLISHED; a "published"/"P" SessionType gives P
+	// through the requested type.
+	sessType := protocol.SessionTypeFor(p.Command, p.SessionType, p.Command == "PUBLISHED", p.Geometry, false)
 	command := p.Command
 	if sessType == protocol.TypePublished {
 		command = "PUBLISHED"
-		ok, err := s.ctrl.HasServerFeature(ctx, protocol.FeaturePublishedApplications)
-		if err == nil && !ok {
-			err = &FeatureError{Feature: protocol.FeaturePublishedApplications}
-		}
-		if err != nil {
-			return s.startFailed(err)
+		if err := s.ctrl.requireFeature(ctx, protocol.FeaturePublishedApplications); err != nil {
+			return s.term.Fail(err)
 		}
 	}
-	return s.term.Start(ctx, term.StartParams{
-		Agent: protocol.StartParams{
-			Geometry: p.Geometry, Link: p.Link, Pack: p.Pack, CacheType: p.CacheType, Depth: p.Depth,
-			KbLayout: p.KbLayout, KbType: p.KbType, SessionType: sessType, Command: command,
-			Clipboard: p.Clipboard, Xinerama: p.Xinerama, DPI: p.DPI, XDMCPServer: p.XDMCPServer,
-		},
-		SoundSystem: p.SoundSystem,
-	})
+	return s.term.Start(ctx, p.startParams(sessType, command))
 }
 
 // Resume resumes the server session called name (suspended, or running

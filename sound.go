@@ -1,8 +1,6 @@
 package x2go
 
 import (
-	"os"
-
 	"github.com/x2go-go/x2go/internal/service"
 	"github.com/x2go-go/x2go/internal/sound"
 )
@@ -22,20 +20,15 @@ var (
 	ErrSoundSetup = sound.ErrSetup
 )
 
-// soundService returns the sound forward for Params.SoundSystem, nil for
-// none.
-func (s *Session) soundService() service.Service {
-	p := s.opts.Params.withDefaults()
+// soundService returns the sound forward for p.SoundSystem, nil for none;
+// p are the session's Params with their defaults and Env filled in.
+func (s *Session) soundService(p Params) service.Service {
 	if p.SoundSystem == "none" {
 		return nil
 	}
-	env := p.Env
-	if env == nil {
-		env = os.Environ()
-	}
 	s.sound = sound.New(sound.Config{
 		System: p.SoundSystem,
-		Local:  sound.LocalConfig{Server: p.PulseServer, CookieFile: p.PulseCookie, Env: env},
+		Local:  sound.LocalConfig{Server: p.PulseServer, CookieFile: p.PulseCookie, Env: p.Env},
 		Home:   s.ctrl.RemoteHome,
 		Hooks: sound.Hooks{
 			ForwardDenied: func(port int, err error) {

@@ -20,8 +20,8 @@ import (
 	"sync"
 
 	"github.com/x2go-go/x2go/internal/remote"
+	"github.com/x2go-go/x2go/internal/service"
 	"github.com/x2go-go/x2go/protocol"
-	"github.com/x2go-go/x2go/sshconn"
 )
 
 var (
@@ -44,14 +44,12 @@ func (e *FeatureError) Error() string {
 // Is makes errors.Is(err, ErrFeatureMissing) true.
 func (e *FeatureError) Is(target error) bool { return target == ErrFeatureMissing }
 
-// Conn is what a control session needs of its SSH connection.
-// *sshconn.Conn implements it.
+// Conn is what a control session needs of its SSH connection: what the
+// parts of a running session need of it (it is handed on to them), its
+// peer's address, and closing it. *sshconn.Conn implements it.
 type Conn interface {
-	Run(ctx context.Context, cmd string) (*sshconn.Result, error)
-	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	service.Conn
 	RemoteAddr() net.Addr
-	Done() <-chan struct{}
-	Err() error
 	Close() error
 }
 

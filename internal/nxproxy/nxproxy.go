@@ -34,6 +34,16 @@ import (
 // DefaultBinary is the nxproxy used when Config.Binary is empty.
 const DefaultBinary = "/usr/bin/nxproxy"
 
+// DefaultSessionsRoot returns the sessions root used when none is
+// configured: ~/.x2go. It fails only when there is no home directory.
+func DefaultSessionsRoot() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".x2go"), nil
+}
+
 // stopGrace is how long Stop waits after SIGTERM before SIGKILL.
 const stopGrace = 2 * time.Second
 
@@ -157,11 +167,11 @@ func Start(ctx context.Context, cfg Config) (*Proxy, error) {
 		cfg.Binary = DefaultBinary
 	}
 	if cfg.SessionsRoot == "" {
-		home, err := os.UserHomeDir()
+		root, err := DefaultSessionsRoot()
 		if err != nil {
 			return nil, fmt.Errorf("%w: no SessionsRoot and no home directory: %v", ErrInvalidConfig, err)
 		}
-		cfg.SessionsRoot = filepath.Join(home, ".x2go")
+		cfg.SessionsRoot = root
 	}
 	root, err := filepath.Abs(cfg.SessionsRoot)
 	if err != nil {

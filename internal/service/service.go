@@ -41,7 +41,6 @@ type Run struct {
 	GraphicsPort int    // server-side ports of the session
 	SoundPort    int
 	SSHFSPort    int
-	Resumed      bool // resumed rather than started anew
 	Conn         Conn // the connection the session runs over
 }
 

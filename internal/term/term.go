@@ -134,10 +134,12 @@ type run struct {
 	wg       sync.WaitGroup
 }
 
+// part is one started part of a run. parts[0], when there is one, is
+// always the required part (the graphics): a run whose first service does
+// not start is no run at all.
 type part struct {
-	name     string
-	inst     service.Instance
-	required bool
+	name string
+	inst service.Instance
 }
 
 // env collects the variables the started parts want the session's
@@ -161,7 +163,7 @@ func (r *run) env() map[string]string {
 
 // graphicsAlive reports whether the required part still runs.
 func (r *run) graphicsAlive() bool {
-	if len(r.parts) == 0 || !r.parts[0].required {
+	if len(r.parts) == 0 {
 		return false
 	}
 	select {
@@ -230,6 +232,11 @@ func (s *Session) setProgress(p int) {
 	}
 }
 
+// FailProgress sets the progress to -1 (a start given up) and reports it
+// through the Progress hook, without the startup-failed hook: for a
+// caller whose start failed in a way it reports through a hook of its own.
+func (s *Session) FailProgress() { s.setProgress(-1) }
+
 // setStatus records a new status and reports a change.
 func (s *Session) setStatus(to Status, byMe bool) {
 	s.mu.Lock()
@@ -241,9 +248,12 @@ func (s *Session) setStatus(to Status, byMe bool) {
 	}
 }
 
-// fail ends a start or resume: progress -1, the startup-failed hook, err.
-func (s *Session) fail(err error) error {
-	s.setProgress(-1)
+// Fail ends a start or resume that failed: progress -1, the
+// startup-failed hook, err. A caller that gives up a start before calling
+// Start (a check of its own failed) reports it through Fail too, so that
+// Progress agrees with what the hooks said.
+func (s *Session) Fail(err error) error {
+	s.FailProgress()
 	if h := s.cfg.Hooks.StartupFailed; h != nil {
 		h(err)
 	}
@@ -290,24 +300,24 @@ func (s *Session) Start(ctx context.Context, p StartParams) error {
 	s.setProgress(1)
 	command := p.Agent.Command
 	if err := s.probeCommand(ctx, conn, command); err != nil {
-		return s.fail(err)
+		return s.Fail(err)
 	}
 	s.setProgress(10)
 
 	cmd, err := protocol.StartAgentCmd(p.Agent)
 	if err != nil {
-		return s.fail(fmt.Errorf("x2go: %w", err))
+		return s.Fail(fmt.Errorf("x2go: %w", err))
 	}
 	res, err := conn.Run(ctx, cmd)
 	if err != nil {
-		return s.fail(fmt.Errorf("x2go: starting session: %w", err))
+		return s.Fail(fmt.Errorf("x2go: starting session: %w", err))
 	}
 	if err := protocol.StartError(res.Stderr, res.Status); err != nil {
-		return s.fail(fmt.Errorf("x2go: x2gostartagent: %w", err))
+		return s.Fail(fmt.Errorf("x2go: x2gostartagent: %w", err))
 	}
 	agent, err := protocol.ParseStartAgent(res.Stdout)
 	if err != nil {
-		return s.fail(fmt.Errorf("x2go: x2gostartagent: %w", err))
+		return s.Fail(fmt.Errorf("x2go: x2gostartagent: %w", err))
 	}
 	s.mu.Lock()
 	s.name, s.display = agent.Name, agent.Display
@@ -323,7 +333,7 @@ func (s *Session) Start(ctx context.Context, p StartParams) error {
 	if err != nil {
 		s.setStatus(StatusFaulty, true)
 		s.abandon(ctx, conn, agent.Name)
-		return s.fail(err)
+		return s.Fail(err)
 	}
 	s.setProgress(70)
 
@@ -342,7 +352,7 @@ func (s *Session) Start(ctx context.Context, p StartParams) error {
 			s.setStatus(StatusFaulty, true)
 			s.stopRun(ctx, r)
 			s.abandon(ctx, conn, agent.Name)
-			return s.fail(fmt.Errorf("x2go: x2goruncommand: %w", err))
+			return s.Fail(fmt.Errorf("x2go: x2goruncommand: %w", err))
 		}
 	}
 	s.setProgress(90)
@@ -399,26 +409,26 @@ func (s *Session) Resume(ctx context.Context, name string, p protocol.ResumePara
 	s.setProgress(1)
 	info, err := remote.Find(ctx, conn, s.log, name)
 	if err != nil {
-		return s.fail(err)
+		return s.Fail(err)
 	}
 	if info.Creating() {
-		return s.fail(fmt.Errorf("%w: %s", ErrSessionNotReady, name))
+		return s.Fail(fmt.Errorf("%w: %s", ErrSessionNotReady, name))
 	}
 	cmd, err := protocol.ResumeCmd(name, p)
 	if err != nil {
-		return s.fail(fmt.Errorf("x2go: %w", err))
+		return s.Fail(fmt.Errorf("x2go: %w", err))
 	}
 	s.setProgress(10)
 	res, err := conn.Run(ctx, cmd)
 	if err != nil {
-		return s.fail(fmt.Errorf("x2go: resuming %s: %w", name, err))
+		return s.Fail(fmt.Errorf("x2go: resuming %s: %w", name, err))
 	}
 	if err := protocol.ResumeError(resumeStderr(res.Stderr), res.Status); err != nil {
-		return s.fail(err)
+		return s.Fail(err)
 	}
 	ports, err := protocol.ParseResume(res.Stdout)
 	if err != nil {
-		return s.fail(fmt.Errorf("x2go: x2goresume-session: %w", err))
+		return s.Fail(fmt.Errorf("x2go: x2goresume-session: %w", err))
 	}
 	s.mu.Lock()
 	s.name, s.display = name, info.Display
@@ -428,11 +438,11 @@ func (s *Session) Resume(ctx context.Context, name string, p protocol.ResumePara
 	_, err = s.startRun(ctx, conn, service.Run{
 		Name: name, Display: info.Display, Cookie: info.Cookie, AgentPID: info.AgentPID,
 		GraphicsPort: ports.GraphicsPort, SoundPort: ports.SoundPort, SSHFSPort: ports.SSHFSPort,
-		Resumed: true, Conn: conn,
+		Conn: conn,
 	})
 	if err != nil {
 		s.setStatus(StatusFaulty, true)
-		return s.fail(err)
+		return s.Fail(err)
 	}
 	s.setStatus(StatusRunning, true)
 	s.setProgress(100)
@@ -473,7 +483,7 @@ func (s *Session) startRun(ctx context.Context, conn service.Conn, info service.
 			}
 			continue
 		}
-		r.parts = append(r.parts, part{name: svc.Name(), inst: inst, required: i == 0})
+		r.parts = append(r.parts, part{name: svc.Name(), inst: inst})
 	}
 	s.mu.Lock()
 	s.cur = r
@@ -519,15 +529,13 @@ func (s *Session) stopRun(ctx context.Context, r *run) {
 func (s *Session) watch(r *run) {
 	defer r.wg.Done()
 	defer close(r.ended)
-	for _, p := range r.parts {
-		if !p.required {
-			r.wg.Add(1)
-			go s.watchOptional(r, p)
-		}
-	}
-	if len(r.parts) == 0 || !r.parts[0].required {
+	if len(r.parts) == 0 {
 		<-r.stop
 		return
+	}
+	for _, p := range r.parts[1:] {
+		r.wg.Add(1)
+		go s.watchOptional(r, p)
 	}
 	g := r.parts[0]
 	select {
@@ -656,7 +664,7 @@ func (s *Session) end(ctx context.Context, terminate bool) error {
 		return ErrNoActiveSession
 	}
 	if r != nil {
-		if len(r.parts) > 0 && r.parts[0].required && !r.graphicsAlive() && !r.stopping.Load() {
+		if len(r.parts) > 0 && !r.graphicsAlive() && !r.stopping.Load() {
 			// The graphics ended on their own and the agent may be
 			// suspending itself: let the watcher learn the server's view
 			// first, because x2gosuspend-session on a SUSPENDING agent
