@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -187,6 +188,18 @@ func StartError(stderr string, exitStatus int) error {
 		return nil
 	}
 	return e
+}
+
+// AgentDiedAtStart reports whether err is x2gostartagent's exit status 12:
+// the agent it had just launched was gone when the script looked again.
+// On a busy server the usual cause is the agent's graphics port, found
+// free moments before, taken by another socket in between (x2goserver
+// picks it at random in 30000-62767, which overlaps Linux's ephemeral
+// ports): the agent logs "Call to bind failed for NX … Address already in
+// use". A new x2gostartagent picks new ports.
+func AgentDiedAtStart(err error) bool {
+	var se *ServerError
+	return errors.As(err, &se) && se.Command == "x2gostartagent" && se.Status == 12 && se.Err == nil
 }
 
 // ResumeError classifies the outcome of x2goresume-session

@@ -28,6 +28,9 @@ type fakeServer struct {
 	// override answers every command containing the key (the longest key
 	// wins) instead of the session table.
 	override map[string]sshconn.Result
+	// once answers the next command containing the key, then is used up
+	// (checked before override).
+	once map[string][]sshconn.Result
 	// hang makes commands containing the key block until ctx ends.
 	hang map[string]bool
 	// ignoreSuspends is how many suspend requests do nothing (as when the
@@ -39,7 +42,7 @@ type fakeServer struct {
 }
 
 func newFakeServer() *fakeServer {
-	return &fakeServer{next: 51, override: map[string]sshconn.Result{}, hang: map[string]bool{}, done: make(chan struct{})}
+	return &fakeServer{next: 51, override: map[string]sshconn.Result{}, once: map[string][]sshconn.Result{}, hang: map[string]bool{}, done: make(chan struct{})}
 }
 
 const fakeCookie = "f1847cec37ed2687bd03f475f4753b71"
@@ -63,6 +66,13 @@ func (f *fakeServer) Run(ctx context.Context, cmd string) (*sshconn.Result, erro
 		}
 	}
 	defer f.mu.Unlock()
+	for k, rs := range f.once {
+		if strings.Contains(cmd, k) && len(rs) > 0 {
+			f.once[k] = rs[1:]
+			r := rs[0]
+			return &r, nil
+		}
+	}
 	keys := slices.Collect(func(yield func(string) bool) {
 		for k := range f.override {
 			if !yield(k) {

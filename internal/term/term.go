@@ -21,6 +21,7 @@ import (
 	"github.com/x2go-go/x2go/internal/remote"
 	"github.com/x2go-go/x2go/internal/service"
 	"github.com/x2go-go/x2go/protocol"
+	"github.com/x2go-go/x2go/sshconn"
 )
 
 // Errors of the session lifecycle.
@@ -308,11 +309,26 @@ func (s *Session) Start(ctx context.Context, p StartParams) error {
 	if err != nil {
 		return s.Fail(fmt.Errorf("x2go: %w", err))
 	}
-	res, err := conn.Run(ctx, cmd)
-	if err != nil {
-		return s.Fail(fmt.Errorf("x2go: starting session: %w", err))
-	}
-	if err := protocol.StartError(res.Stderr, res.Status); err != nil {
+	// One more try when the agent died as it started: its port was most
+	// likely taken between the script's check and the agent's bind, and
+	// the second run picks other ports. Not for a shadow session: there
+	// the same status also means the desktop went away, and a second try
+	// could put the owner's grant dialog up again. Any other failure is
+	// final.
+	var res *sshconn.Result
+	for attempt := 1; ; attempt++ {
+		res, err = conn.Run(ctx, cmd)
+		if err != nil {
+			return s.Fail(fmt.Errorf("x2go: starting session: %w", err))
+		}
+		err = protocol.StartError(res.Stderr, res.Status)
+		if err == nil {
+			break
+		}
+		if attempt == 1 && p.Agent.SessionType != protocol.TypeShadow && protocol.AgentDiedAtStart(err) {
+			s.log.Warn("x2go agent ended as it started; starting it once more", "err", err)
+			continue
+		}
 		return s.Fail(fmt.Errorf("x2go: x2gostartagent: %w", err))
 	}
 	agent, err := protocol.ParseStartAgent(res.Stdout)

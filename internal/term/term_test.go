@@ -187,6 +187,78 @@ func TestStartFailsEarly(t *testing.T) {
 	}
 }
 
+// agentDied is x2gostartagent's answer when the agent it launched ended at
+// once (captured from the lab: the agent's bind to its port failed).
+var agentDied = sshconn.Result{Status: 12, Stderr: "Failed to start X2Go Agent session with ID x2gotest-51-1795713852_stRxterm_dp24. X2Go Agent terminated unexpectedly. Aborting session startup.\n"}
+
+// TestStartRetriesAgentDiedOnce: an agent that ended as it started is
+// started once more, and the session comes up; a second such failure in a
+// row is final and typed.
+func TestStartRetriesAgentDiedOnce(t *testing.T) {
+	t.Run("once", func(t *testing.T) {
+		r := newRig(t)
+		r.srv.once["x2gostartagent"] = []sshconn.Result{agentDied}
+		if err := r.s.Start(ctxT(t), xterm); err != nil {
+			t.Fatalf("Start after one agent death: %v", err)
+		}
+		if n := len(r.srv.sent("x2gostartagent")); n != 2 {
+			t.Errorf("x2gostartagent sent %d times, want 2", n)
+		}
+		if r.s.Status() != StatusRunning || r.s.Name() == "" {
+			t.Errorf("after the retry: %v %q", r.s.Status(), r.s.Name())
+		}
+	})
+	t.Run("twice", func(t *testing.T) {
+		r := newRig(t)
+		r.srv.once["x2gostartagent"] = []sshconn.Result{agentDied, agentDied}
+		err := r.s.Start(ctxT(t), xterm)
+		var se *protocol.ServerError
+		if !errors.As(err, &se) || se.Status != 12 || !protocol.AgentDiedAtStart(err) {
+			t.Fatalf("Start after two agent deaths = %v, want x2gostartagent's status 12", err)
+		}
+		if n := len(r.srv.sent("x2gostartagent")); n != 2 {
+			t.Errorf("x2gostartagent sent %d times, want 2", n)
+		}
+		if r.s.Status() != StatusVirgin || r.s.Progress() != -1 {
+			t.Errorf("after the failure: %v, progress %d", r.s.Status(), r.s.Progress())
+		}
+	})
+}
+
+// TestStartDoesNotRetryOtherFailures: only status 12 is tried again, and
+// not for a shadow session.
+func TestStartDoesNotRetryOtherFailures(t *testing.T) {
+	t.Run("shadow", func(t *testing.T) {
+		r := newRig(t)
+		r.srv.override["x2gostartagent"] = agentDied
+		cmd, err := protocol.ShadowCommand(false, "alice", ":51")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shadow := StartParams{Agent: protocol.StartParams{SessionType: protocol.TypeShadow, Command: cmd}}
+		if err := r.s.Start(ctxT(t), shadow); !protocol.AgentDiedAtStart(err) {
+			t.Fatalf("shadow Start = %v, want status 12", err)
+		}
+		if n := len(r.srv.sent("x2gostartagent")); n != 1 {
+			t.Errorf("shadow: x2gostartagent sent %d times, want 1", n)
+		}
+	})
+	for _, res := range []sshconn.Result{
+		{Status: 9, Stderr: "LIMIT\n"},
+		{Status: 1, Stderr: "something else\n"},
+		{Status: 12, Stderr: "ACCESS DENIED\n"},
+	} {
+		r := newRig(t)
+		r.srv.override["x2gostartagent"] = res
+		if err := r.s.Start(ctxT(t), xterm); err == nil {
+			t.Fatalf("Start with %+v succeeded", res)
+		}
+		if n := len(r.srv.sent("x2gostartagent")); n != 1 {
+			t.Errorf("%+v: x2gostartagent sent %d times, want 1", res, n)
+		}
+	}
+}
+
 // TestGraphicsFailToStart: the required part not coming up fails the
 // start, stops nothing that did not start, and terminates the new server
 // session.
