@@ -494,6 +494,11 @@ func (c *Conn) ListenRemote(ctx context.Context, addr string) (net.Listener, err
 	if host == "" {
 		return nil, &ForwardError{Addr: addr, Err: fmt.Errorf("%w: no host in address (use 127.0.0.1 or localhost)", ErrConfig)}
 	}
+	// An ended context sends nothing. Left to the select below, a request
+	// the server answers at once could win against it.
+	if err := ctx.Err(); err != nil {
+		return nil, &ForwardError{Addr: addr, Err: err}
+	}
 	type result struct {
 		ln  net.Listener
 		err error
