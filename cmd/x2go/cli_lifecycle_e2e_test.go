@@ -229,7 +229,7 @@ func TestE2ECLISharing(t *testing.T) {
 		return strings.Join(folders, "|")
 	}
 	if got, want := shared(), first; got != want {
-		t.Errorf("x2go shared = %s, want %s", got, want)
+		t.Errorf("x2go shared = %s, want %s; x2go start's output:\n%s", got, want, a.out.String())
 	}
 	if r := c.exec(t, c.bin, "share", name, second); r.code != 0 {
 		t.Fatalf("x2go share: %d %s%s", r.code, r.stdout, r.stderr)
@@ -238,7 +238,7 @@ func TestE2ECLISharing(t *testing.T) {
 		t.Fatalf("x2go unshare: %d %s%s", r.code, r.stdout, r.stderr)
 	}
 	if got, want := shared(), second; got != want {
-		t.Errorf("after share and unshare: %s, want %s", got, want)
+		t.Errorf("after share and unshare: %s, want %s; x2go start's output:\n%s", got, want, a.out.String())
 	}
 	if r := c.exec(t, c.bin, "share", "x2gotest-99-1795627586_stRxterm_dp24", second); r.code == 0 || !strings.Contains(r.stderr, "no x2go process") {
 		t.Errorf("sharing into a session nobody shows: %d %s", r.code, r.stderr)
@@ -252,7 +252,7 @@ func TestE2ECLISharing(t *testing.T) {
 	waitStatuses(t, lab, "R", time.Minute)
 	waitOutput(t, &a.out, "Press CTRL+C")
 	if got, want := shared(), first+"|"+second; got != want {
-		t.Errorf("pyhoca-cli -F: %s, want %s", got, want)
+		t.Errorf("pyhoca-cli -F: %s, want %s; its output:\n%s", got, want, a.out.String())
 	}
 	a.interrupt(t)
 	waitStatuses(t, lab, "S", 30*time.Second)
